@@ -1,0 +1,349 @@
+//! The one GEMM entry every matmul-heavy op goes through (dense layers, RNN gate projections,
+//! convolution via im2col). Row-major, BLAS semantics:
+//! `C (m x n) = alpha * op(A) * op(B) + beta * C`, with `op(X)` = X or X^T.
+//!
+//! Two well-kept backends sit behind it, chosen by measurement (`cargo run --release --example
+//! gemm_compare -p zerodl-core`; results in docs/gemm.md): the `gemm` crate (BLIS-style, runtime
+//! AVX2/FMA dispatch, parallel on our rayon pool) and ndarray's `matrixmultiply` (single-threaded,
+//! so we split C across the pool ourselves). [`BACKEND`] is the production choice.
+
+use crate::parallel;
+
+/// Below this many multiply-adds (m*n*k) a GEMM stays on the calling thread: the cost of waking the
+/// pool is a few microseconds, which is the whole budget of a small RNN step.
+pub const PARALLEL_THRESHOLD: usize = 128 * 128 * 64;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// The `gemm` crate (sarah-quinones/gemm), parallel over our rayon pool.
+    GemmCrate,
+    /// The `gemm` crate single-threaded per block, with C split into one block per pool thread.
+    GemmCrateSplit,
+    /// `matrixmultiply` (ndarray's own GEMM), with C split into blocks across our pool.
+    MatrixMultiply,
+}
+
+/// The backend `sgemm` uses (see docs/gemm.md for the measurements behind it).
+pub const BACKEND: Backend = Backend::GemmCrate;
+
+/// One operand: its storage and whether the op sees it transposed.
+#[derive(Clone, Copy, Debug)]
+pub struct Operand<'a> {
+    pub data: &'a [f32],
+    /// Row stride of the *stored* matrix (its column count when packed).
+    pub ld: usize,
+    pub transpose: bool,
+}
+
+impl<'a> Operand<'a> {
+    /// A packed row-major matrix whose op is `rows x cols`.
+    pub fn packed(data: &'a [f32], rows: usize, cols: usize, transpose: bool) -> Self {
+        let ld = if transpose { rows } else { cols };
+        Operand { data, ld, transpose }
+    }
+
+    /// (row stride, column stride) of op(X), in elements.
+    fn strides(&self) -> (isize, isize) {
+        if self.transpose {
+            (1, self.ld as isize)
+        } else {
+            (self.ld as isize, 1)
+        }
+    }
+
+    /// Panics unless the storage covers an op of `rows x cols`: a panic here is a bug in the
+    /// caller inside zerodl (ops/ validates user shapes first), never undefined behaviour.
+    fn check(&self, rows: usize, cols: usize, name: &str) {
+        let (srows, scols) = if self.transpose { (cols, rows) } else { (rows, cols) };
+        if srows == 0 || scols == 0 {
+            return;
+        }
+        assert!(self.ld >= scols, "sgemm: {name} leading dimension {} < {scols}", self.ld);
+        let needed = (srows - 1) * self.ld + scols;
+        assert!(self.data.len() >= needed, "sgemm: {name} has {} values, needs {needed}", self.data.len());
+    }
+}
+
+/// `C = alpha * op(A) * op(B) + beta * C` where op(A) is m x k, op(B) is k x n, C is m x n with row
+/// stride `ldc`. With `beta == 0`, C is not read (it may hold garbage, as in BLAS).
+#[allow(clippy::too_many_arguments)]
+pub fn sgemm(
+    m: usize,
+    n: usize,
+    k: usize,
+    alpha: f32,
+    a: Operand<'_>,
+    b: Operand<'_>,
+    beta: f32,
+    c: &mut [f32],
+    ldc: usize,
+) {
+    sgemm_with(BACKEND, m, n, k, alpha, a, b, beta, c, ldc)
+}
+
+/// [`sgemm`] on an explicit backend (for the comparison benchmark and tests).
+#[allow(clippy::too_many_arguments)]
+pub fn sgemm_with(
+    backend: Backend,
+    m: usize,
+    n: usize,
+    k: usize,
+    alpha: f32,
+    a: Operand<'_>,
+    b: Operand<'_>,
+    beta: f32,
+    c: &mut [f32],
+    ldc: usize,
+) {
+    a.check(m, k, "A");
+    b.check(k, n, "B");
+    if m == 0 || n == 0 {
+        return;
+    }
+    assert!(ldc >= n && c.len() >= (m - 1) * ldc + n, "sgemm: C is too small");
+    if k == 0 {
+        scale_c(m, n, beta, c, ldc);
+        return;
+    }
+    let parallel = m * n * k >= PARALLEL_THRESHOLD && parallel::num_threads() > 1;
+    let c = CPtr(c.as_mut_ptr());
+    // SAFETY (all arms): the checks above prove every index the strides reach is in bounds, and
+    // `c` is exclusively borrowed for the duration of the call.
+    unsafe {
+        match (backend, parallel) {
+            (Backend::GemmCrate, true) => {
+                parallel::install(|| gemm_crate(m, n, k, alpha, a, b, beta, c, ldc, true))
+            }
+            (Backend::GemmCrate | Backend::GemmCrateSplit, false) => {
+                gemm_crate(m, n, k, alpha, a, b, beta, c, ldc, false)
+            }
+            (Backend::GemmCrateSplit, true) => split_parallel(m, n, k, alpha, a, b, beta, c, ldc, |m, n, k, alpha, a, b, beta, c, ldc| {
+                gemm_crate(m, n, k, alpha, a, b, beta, c, ldc, false)
+            }),
+            (Backend::MatrixMultiply, false) => matrixmultiply_serial(m, n, k, alpha, a, b, beta, c, ldc),
+            (Backend::MatrixMultiply, true) => {
+                split_parallel(m, n, k, alpha, a, b, beta, c, ldc, |m, n, k, alpha, a, b, beta, c, ldc| {
+                    matrixmultiply_serial(m, n, k, alpha, a, b, beta, c, ldc)
+                })
+            }
+        }
+    }
+}
+
+/// C's base pointer, sendable to pool threads that each write a disjoint block of it.
+#[derive(Clone, Copy)]
+struct CPtr(*mut f32);
+// SAFETY: split_parallel hands each thread a disjoint set of C elements.
+unsafe impl Send for CPtr {}
+unsafe impl Sync for CPtr {}
+
+impl CPtr {
+    fn offset(self, elements: usize) -> CPtr {
+        // SAFETY: callers stay inside C's extent.
+        CPtr(unsafe { self.0.add(elements) })
+    }
+}
+
+fn scale_c(m: usize, n: usize, beta: f32, c: &mut [f32], ldc: usize) {
+    for row in c.chunks_mut(ldc).take(m) {
+        for v in &mut row[..n] {
+            *v = if beta == 0.0 { 0.0 } else { beta * *v };
+        }
+    }
+}
+
+/// Splits C into one block of rows (or of columns, when C is wide and short, like an RNN step's
+/// batch x 4H) per pool thread; each block is an independent serial GEMM.
+///
+/// # Safety
+/// As for the serial kernel on the whole problem.
+#[allow(clippy::too_many_arguments)]
+unsafe fn split_parallel(
+    m: usize,
+    n: usize,
+    k: usize,
+    alpha: f32,
+    a: Operand<'_>,
+    b: Operand<'_>,
+    beta: f32,
+    c: CPtr,
+    ldc: usize,
+    serial: impl Fn(usize, usize, usize, f32, Operand<'_>, Operand<'_>, f32, CPtr, usize) + Sync,
+) {
+    use rayon::prelude::*;
+    let threads = parallel::num_threads();
+    let by_rows = m >= n;
+    let (len, align) = if by_rows { (m, 1) } else { (n, 16) };
+    // Column blocks are multiples of 16 so each keeps whole SIMD micro-tiles.
+    let per = len.div_ceil(threads).div_ceil(align) * align;
+    let (a_rs, _) = a.strides();
+    let (_, b_cs) = b.strides();
+    parallel::install(|| {
+        (0..len.div_ceil(per)).into_par_iter().for_each(|block| {
+            let start = block * per;
+            let size = per.min(len - start);
+            if by_rows {
+                let a_block = Operand { data: &a.data[start * a_rs as usize..], ..a };
+                serial(size, n, k, alpha, a_block, b, beta, c.offset(start * ldc), ldc);
+            } else {
+                let b_block = Operand { data: &b.data[start * b_cs as usize..], ..b };
+                serial(m, size, k, alpha, a, b_block, beta, c.offset(start), ldc);
+            }
+        });
+    });
+}
+
+/// # Safety
+/// Operands and C in bounds for the given sizes; C not aliased.
+#[allow(clippy::too_many_arguments)]
+unsafe fn gemm_crate(
+    m: usize,
+    n: usize,
+    k: usize,
+    alpha: f32,
+    a: Operand<'_>,
+    b: Operand<'_>,
+    beta: f32,
+    c: CPtr,
+    ldc: usize,
+    parallel: bool,
+) {
+    let (a_rs, a_cs) = a.strides();
+    let (b_rs, b_cs) = b.strides();
+    let parallelism = if parallel { gemm::Parallelism::Rayon(0) } else { gemm::Parallelism::None };
+    // gemm's convention is dst = alpha*dst + beta*lhs*rhs, the BLAS names swapped.
+    gemm::gemm(
+        m,
+        n,
+        k,
+        c.0,
+        1,
+        ldc as isize,
+        beta != 0.0,
+        a.data.as_ptr(),
+        a_cs,
+        a_rs,
+        b.data.as_ptr(),
+        b_cs,
+        b_rs,
+        beta,
+        alpha,
+        false,
+        false,
+        false,
+        parallelism,
+    )
+}
+
+/// # Safety
+/// Operands and C in bounds for the given sizes; C not aliased. matrixmultiply ignores C when
+/// beta == 0.
+#[allow(clippy::too_many_arguments)]
+unsafe fn matrixmultiply_serial(
+    m: usize,
+    n: usize,
+    k: usize,
+    alpha: f32,
+    a: Operand<'_>,
+    b: Operand<'_>,
+    beta: f32,
+    c: CPtr,
+    ldc: usize,
+) {
+    let (a_rs, a_cs) = a.strides();
+    let (b_rs, b_cs) = b.strides();
+    matrixmultiply::sgemm(m, k, n, alpha, a.data.as_ptr(), a_rs, a_cs, b.data.as_ptr(), b_rs, b_cs, beta, c.0, ldc as isize, 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::random;
+
+    /// Naive triple loop in f64: the reference every backend is checked against.
+    #[allow(clippy::too_many_arguments)]
+    fn reference(m: usize, n: usize, k: usize, alpha: f32, a: Operand, b: Operand, beta: f32, c: &[f32], ldc: usize) -> Vec<f32> {
+        let (a_rs, a_cs) = a.strides();
+        let (b_rs, b_cs) = b.strides();
+        let mut out = c.to_vec();
+        for i in 0..m {
+            for j in 0..n {
+                let dot: f64 = (0..k)
+                    .map(|p| {
+                        let av = a.data[(i as isize * a_rs + p as isize * a_cs) as usize];
+                        let bv = b.data[(p as isize * b_rs + j as isize * b_cs) as usize];
+                        f64::from(av) * f64::from(bv)
+                    })
+                    .sum();
+                let old = if beta == 0.0 { 0.0 } else { f64::from(beta) * f64::from(c[i * ldc + j]) };
+                out[i * ldc + j] = (f64::from(alpha) * dot + old) as f32;
+            }
+        }
+        out
+    }
+
+    struct Case {
+        m: usize,
+        n: usize,
+        k: usize,
+        ta: bool,
+        tb: bool,
+        alpha: f32,
+        beta: f32,
+    }
+
+    fn check(backend: Backend, case: &Case) {
+        let Case { m, n, k, ta, tb, alpha, beta } = *case;
+        let a = random::uniform_vec(m * k, -1.0, 1.0, 1);
+        let b = random::uniform_vec(k * n, -1.0, 1.0, 2);
+        // With beta == 0 C must be ignored, NaN included.
+        let fill = if beta == 0.0 { f32::NAN } else { 0.5 };
+        let c0: Vec<f32> = (0..m * n).map(|i| if i % 3 == 0 { fill } else { 0.25 }).collect();
+        let (oa, ob) = (Operand::packed(&a, m, k, ta), Operand::packed(&b, k, n, tb));
+        let mut c = c0.clone();
+        sgemm_with(backend, m, n, k, alpha, oa, ob, beta, &mut c, n);
+        let want = reference(m, n, k, alpha, oa, ob, beta, &c0, n);
+        let tol = 1e-5 * (k as f32).sqrt().max(1.0) * 4.0;
+        for (idx, (g, w)) in c.iter().zip(&want).enumerate() {
+            assert!((g - w).abs() <= tol, "{backend:?} m{m} n{n} k{k} ta{ta} tb{tb}: C[{idx}] = {g}, want {w}");
+        }
+    }
+
+    #[test]
+    fn every_backend_matches_the_naive_product() {
+        let shapes = [(1, 1, 1), (3, 5, 7), (17, 33, 9), (64, 64, 64), (32, 1024, 256), (129, 70, 300), (1, 512, 128)];
+        for backend in [Backend::GemmCrate, Backend::GemmCrateSplit, Backend::MatrixMultiply] {
+            for &(m, n, k) in &shapes {
+                for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
+                    for (alpha, beta) in [(1.0, 0.0), (0.5, 1.0), (-2.0, 0.25)] {
+                        check(backend, &Case { m, n, k, ta, tb, alpha, beta });
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn large_products_take_the_parallel_path_and_stay_right() {
+        for backend in [Backend::GemmCrate, Backend::GemmCrateSplit, Backend::MatrixMultiply] {
+            check(backend, &Case { m: 300, n: 257, k: 190, ta: false, tb: true, alpha: 1.0, beta: 0.0 });
+        }
+    }
+
+    #[test]
+    fn empty_inner_dimension_scales_c() {
+        let mut c = vec![2.0; 6];
+        sgemm(2, 3, 0, 1.0, Operand::packed(&[], 2, 0, false), Operand::packed(&[], 0, 3, false), 0.5, &mut c, 3);
+        assert_eq!(c, vec![1.0; 6]);
+    }
+
+    #[test]
+    fn strided_c_leaves_the_gap_alone() {
+        // C is a 2x2 window of a 2x3 buffer: the third column must not be touched.
+        let a = [1.0, 2.0, 3.0, 4.0];
+        let b = [1.0, 0.0, 0.0, 1.0];
+        let mut c = [9.0; 6];
+        sgemm(2, 2, 2, 1.0, Operand::packed(&a, 2, 2, false), Operand::packed(&b, 2, 2, false), 0.0, &mut c, 3);
+        assert_eq!(c, [1.0, 2.0, 9.0, 3.0, 4.0, 9.0]);
+    }
+}

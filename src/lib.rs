@@ -1,0 +1,13 @@
+//! zerodl's Node-API glue: converts JS arguments, calls `zerodl-core`, converts results and errors.
+//! No math lives here. Every sync entry point is `catch_unwind` and every async task catches
+//! panics in `compute`, so a Rust panic becomes a JS error instead of killing Node.
+
+#![deny(clippy::all)]
+
+mod error;
+mod ops;
+mod tasks;
+mod tensor;
+mod testing;
+
+pub use tensor::NativeTensor;

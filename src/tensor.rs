@@ -1,0 +1,93 @@
+//! The JS-visible tensor handle. The data lives in Rust (an `Arc`-shared, immutable core tensor);
+//! JS holds this object. Its bytes are reported to V8 so the GC feels native memory pressure, and
+//! released on finalize or on an early `dispose()`.
+
+use napi::bindgen_prelude::{Float32Array, ObjectFinalize};
+use napi::Env;
+use napi_derive::napi;
+use zerodl_core::shape::shape_from_f64;
+use zerodl_core::{ErrorKind, Tensor};
+
+use crate::error::{js_error, CoreResultExt, Result};
+
+#[napi(custom_finalize)]
+pub struct NativeTensor {
+    inner: Option<Tensor>,
+    reported_bytes: i64,
+}
+
+impl NativeTensor {
+    /// Wraps a core tensor, reporting its bytes to V8.
+    pub fn wrap(env: &Env, tensor: Tensor) -> Result<NativeTensor> {
+        let bytes = tensor.byte_size() as i64;
+        env.adjust_external_memory(bytes).js()?;
+        Ok(NativeTensor { inner: Some(tensor), reported_bytes: bytes })
+    }
+
+    /// The core tensor, or ERR_DISPOSED.
+    pub fn get(&self) -> Result<&Tensor> {
+        self.inner
+            .as_ref()
+            .ok_or_else(|| js_error(ErrorKind::Disposed, "this tensor was disposed; it cannot be used again"))
+    }
+
+    fn release(&mut self, env: &Env) {
+        self.inner = None;
+        if self.reported_bytes != 0 {
+            // Only fails if the env is gone, when there is nobody left to tell.
+            let _ = env.adjust_external_memory(-self.reported_bytes);
+            self.reported_bytes = 0;
+        }
+    }
+}
+
+impl ObjectFinalize for NativeTensor {
+    fn finalize(mut self, env: Env) -> napi::Result<()> {
+        self.release(&env);
+        Ok(())
+    }
+}
+
+#[napi]
+impl NativeTensor {
+    /// Copies `data` (row-major) into a new tensor of `shape`.
+    #[napi(factory, catch_unwind)]
+    pub fn from_data(env: Env, data: &[f32], shape: Vec<f64>) -> Result<NativeTensor> {
+        let tensor = Tensor::from_vec(&shape_from_f64(&shape).js()?, data.to_vec()).js()?;
+        NativeTensor::wrap(&env, tensor)
+    }
+
+    #[napi(getter)]
+    pub fn shape(&self) -> Result<Vec<u32>> {
+        Ok(self.get()?.shape().iter().map(|&d| d as u32).collect())
+    }
+
+    #[napi(getter)]
+    pub fn size(&self) -> Result<u32> {
+        Ok(self.get()?.len() as u32)
+    }
+
+    #[napi(getter)]
+    pub fn disposed(&self) -> bool {
+        self.inner.is_none()
+    }
+
+    /// Same data, new shape (no copy).
+    #[napi(catch_unwind)]
+    pub fn reshape(&self, env: Env, shape: Vec<f64>) -> Result<NativeTensor> {
+        let t = self.get()?.reshape(&shape_from_f64(&shape).js()?).js()?;
+        NativeTensor::wrap(&env, t)
+    }
+
+    /// A copy of the data as a Float32Array (handed to JS without a second copy).
+    #[napi(catch_unwind)]
+    pub fn to_float32_array(&self) -> Result<Float32Array> {
+        Ok(Float32Array::new(self.get()?.to_vec()))
+    }
+
+    /// Frees the native memory now instead of at garbage collection.
+    #[napi]
+    pub fn dispose(&mut self, env: Env) {
+        self.release(&env);
+    }
+}

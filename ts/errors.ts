@@ -1,0 +1,127 @@
+/**
+ * Typed errors. Every error zerodl throws is a {@link ZerodlError} with a stable `code`; switch on
+ * `err.code` (or use `instanceof` with the subclasses) rather than parsing messages.
+ */
+
+/** The stable error codes. */
+export type ErrorCode =
+  | 'ERR_SHAPE_MISMATCH'
+  | 'ERR_INVALID_ARGUMENT'
+  | 'ERR_NON_FINITE'
+  | 'ERR_BAD_MODEL_FILE'
+  | 'ERR_DISPOSED'
+  | 'ERR_INTERNAL';
+
+export class ZerodlError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** Two shapes that must agree do not; the message names both. */
+export class ShapeMismatchError extends ZerodlError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_SHAPE_MISMATCH', message, options);
+  }
+}
+
+/** An argument is of the wrong type or out of its domain. */
+export class InvalidArgumentError extends ZerodlError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_INVALID_ARGUMENT', message, options);
+  }
+}
+
+/** A value that must be finite is NaN or infinite. */
+export class NonFiniteError extends ZerodlError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_NON_FINITE', message, options);
+  }
+}
+
+/** A model file is corrupt or not a zerodl file. */
+export class BadModelFileError extends ZerodlError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_BAD_MODEL_FILE', message, options);
+  }
+}
+
+/** A tensor was used after `dispose()`. */
+export class DisposedError extends ZerodlError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_DISPOSED', message, options);
+  }
+}
+
+/** A bug in zerodl (for example a Rust panic caught at the boundary). Please report it. */
+export class InternalError extends ZerodlError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_INTERNAL', message, options);
+  }
+}
+
+const classes: Record<ErrorCode, new (message: string, options?: { cause?: unknown }) => ZerodlError> = {
+  ERR_SHAPE_MISMATCH: ShapeMismatchError,
+  ERR_INVALID_ARGUMENT: InvalidArgumentError,
+  ERR_NON_FINITE: NonFiniteError,
+  ERR_BAD_MODEL_FILE: BadModelFileError,
+  ERR_DISPOSED: DisposedError,
+  ERR_INTERNAL: InternalError,
+};
+
+// napi-rs's own statuses for a JS value that could not be converted to the Rust parameter type.
+const argumentStatuses = new Set([
+  'InvalidArg',
+  'ObjectExpected',
+  'StringExpected',
+  'NameExpected',
+  'FunctionExpected',
+  'NumberExpected',
+  'BooleanExpected',
+  'ArrayExpected',
+  'BigintExpected',
+  'DateExpected',
+  'ArrayBufferExpected',
+  'DetachableArraybufferExpected',
+]);
+
+/** Converts whatever the native side threw into the matching typed error. */
+export function toZerodlError(err: unknown): Error {
+  if (err instanceof ZerodlError || !(err instanceof Error)) {
+    return err instanceof Error ? err : new InternalError(String(err));
+  }
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && code in classes) {
+    return new classes[code as ErrorCode](err.message, { cause: err });
+  }
+  if (typeof code === 'string' && argumentStatuses.has(code)) {
+    return new InvalidArgumentError(err.message, { cause: err });
+  }
+  // Our own errors always carry an ERR_ code; anything else from the native side (a panic caught
+  // by napi-rs's catch_unwind arrives as GenericFailure) is a bug in zerodl.
+  if (typeof code === 'string') {
+    return new InternalError(`internal error (a bug in zerodl, please report it): ${err.message}`, { cause: err });
+  }
+  return err;
+}
+
+/** Runs a native call, rethrowing its errors as typed zerodl errors. */
+export function callNative<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (err) {
+    throw toZerodlError(err);
+  }
+}
+
+/** Awaits a native promise, rejecting with typed zerodl errors. */
+export async function awaitNative<T>(p: Promise<T>): Promise<T> {
+  try {
+    return await p;
+  } catch (err) {
+    throw toZerodlError(err);
+  }
+}
