@@ -1,7 +1,7 @@
 // The boundary rules: bad input is a typed error with a stable code and a message naming what was
 // expected and what came; never a crash.
 import { describe, expect, it } from 'vitest';
-import { awaitNative, callNative, native, runNode, thrown, zd } from './helpers';
+import { awaitNative, callNative, native, runNode, thrown, zd } from './helpers.js';
 
 describe('shape mismatches', () => {
   it('matmul names both shapes', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { maxAbsDiff, zd } from './helpers';
+import { maxAbsDiff, zd } from './helpers.js';
 
 /** Naive row-major matmul in f64, the reference for the native GEMM. */
 function naiveMatmul(a: Float32Array, b: Float32Array, m: number, k: number, n: number): Float64Array {

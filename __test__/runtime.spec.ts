@@ -1,7 +1,7 @@
 // How the addon behaves inside a Node process: memory reclaimed by GC, the event loop kept free by
 // async work, and independent loading in worker threads.
 import { describe, expect, it } from 'vitest';
-import { runNode, zd } from './helpers';
+import { runNode, zd } from './helpers.js';
 
 describe('memory', () => {
   it('is reclaimed by the GC without dispose(), because native bytes are reported to V8', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { thrown, zd } from './helpers';
+import { thrown, zd } from './helpers.js';
 
 describe('tensor creation', () => {
   it('infers the shape of nested arrays and round-trips the values', () => {

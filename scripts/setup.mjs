@@ -1,0 +1,19 @@
+// Makes a fresh clone ready: installs the npm packages (exact versions from package-lock.json)
+// when node_modules is missing or older than the lock file, and checks the Rust toolchain.
+// Idempotent and quick when nothing changed, so every top-level command runs it first.
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { npm, output, root, run } from './lib.mjs';
+
+const lock = join(root, 'package-lock.json');
+const installed = join(root, 'node_modules', '.package-lock.json');
+if (!existsSync(installed) || statSync(installed).mtimeMs < statSync(lock).mtimeMs) {
+  run(npm, ['ci', '--no-audit', '--no-fund']);
+}
+
+try {
+  output('cargo', ['--version']);
+} catch {
+  console.error('zerodl builds its native addon from source here: install Rust (https://rustup.rs), then rerun.');
+  process.exit(1);
+}
