@@ -135,6 +135,6 @@ pub fn backend_info() -> BackendInfo {
     BackendInfo {
         threads: zerodl_core::parallel::num_threads() as u32,
         simd: format!("{:?}", zerodl_core::kernels::simd::level()),
-        gemm: format!("{:?}", zerodl_core::kernels::gemm::BACKEND),
+        gemm: format!("{:?}", zerodl_core::kernels::gemm::backend()),
     }
 }

@@ -1,6 +1,8 @@
 //! Side-by-side timing of the GEMM backends behind `kernels::gemm::sgemm`, on the W1 shapes.
-//! `cargo run --release -p zerodl-core --example gemm_compare` (set ZERODL_NUM_THREADS to vary
-//! the pool). The results decide `gemm::BACKEND`; they are recorded in docs/gemm.md.
+//! `cargo run --release -p zerodl-core --example gemm_compare` (ZERODL_NUM_THREADS varies the
+//! pool). Backends are interleaved rep by rep, so a noisy neighbour hits them all alike; the
+//! table shows GFLOP/s at the median and (in brackets) at the best rep. The results decide
+//! `gemm::backend()`; they are recorded in docs/gemm.md.
 
 use std::time::Instant;
 
@@ -8,52 +10,37 @@ use zerodl_core::kernels::gemm::{sgemm_with, Backend, Operand};
 use zerodl_core::parallel;
 use zerodl_core::random::uniform_vec;
 
-fn median_ms(mut f: impl FnMut(), reps: usize) -> f64 {
-    for _ in 0..3 {
-        f();
-    }
-    let mut times: Vec<f64> = (0..reps)
-        .map(|_| {
-            let t = Instant::now();
-            f();
-            t.elapsed().as_secs_f64() * 1e3
-        })
-        .collect();
-    times.sort_by(f64::total_cmp);
-    times[reps / 2]
-}
+const BACKENDS: [Backend; 3] = [Backend::GemmCrate, Backend::GemmCrateSplit, Backend::MatrixMultiply];
 
 fn main() {
     println!("threads: {}", parallel::num_threads());
-    println!("{:>18} {:>16} {:>16} {:>16}", "m x n x k", "gemm crate", "gemm split", "matrixmultiply");
+    println!("{:>16} {:>22} {:>22} {:>22}", "m x n x k", "gemm crate", "gemm crate split", "matrixmultiply");
     let shapes = [(64, 64, 64), (128, 128, 128), (256, 256, 256), (512, 512, 512), (1024, 1024, 1024), (32, 1024, 256)];
     for (m, n, k) in shapes {
         let a = uniform_vec(m * k, -1.0, 1.0, 1);
         let b = uniform_vec(k * n, -1.0, 1.0, 2);
         let mut c = vec![0.0f32; m * n];
         let flops = 2.0 * (m * n * k) as f64;
-        let reps = if m * n * k > 100_000_000 { 15 } else { 101 };
-        let mut cells = Vec::new();
-        for backend in [Backend::GemmCrate, Backend::GemmCrateSplit, Backend::MatrixMultiply] {
-            let ms = median_ms(
-                || {
-                    sgemm_with(
-                        backend,
-                        m,
-                        n,
-                        k,
-                        1.0,
-                        Operand::packed(&a, m, k, false),
-                        Operand::packed(&b, k, n, false),
-                        0.0,
-                        &mut c,
-                        n,
-                    )
-                },
-                reps,
-            );
-            cells.push(format!("{:>7.1} GFLOP/s", flops / ms / 1e6));
+        let reps = if m * n * k > 100_000_000 { 31 } else { 301 };
+        let mut times = vec![Vec::with_capacity(reps); BACKENDS.len()];
+        for rep in 0..reps + 3 {
+            for (i, &backend) in BACKENDS.iter().enumerate() {
+                let t = Instant::now();
+                let (oa, ob) = (Operand::packed(&a, m, k, false), Operand::packed(&b, k, n, false));
+                sgemm_with(backend, m, n, k, 1.0, oa, ob, 0.0, &mut c, n);
+                if rep >= 3 {
+                    times[i].push(t.elapsed().as_secs_f64() * 1e3);
+                }
+            }
         }
-        println!("{:>18} {:>16} {:>16} {:>16}", format!("{m}x{n}x{k}"), cells[0], cells[1], cells[2]);
+        let cells: Vec<String> = times
+            .iter_mut()
+            .map(|t| {
+                t.sort_by(f64::total_cmp);
+                let gflops = |ms: f64| flops / ms / 1e6;
+                format!("{:>6.1} ({:>6.1}) GFLOP/s", gflops(t[t.len() / 2]), gflops(t[0]))
+            })
+            .collect();
+        println!("{:>16} {:>22} {:>22} {:>22}", format!("{m}x{n}x{k}"), cells[0], cells[1], cells[2]);
     }
 }

@@ -5,7 +5,7 @@
 //! Two well-kept backends sit behind it, chosen by measurement (`cargo run --release --example
 //! gemm_compare -p zerodl-core`; results in docs/gemm.md): the `gemm` crate (BLIS-style, runtime
 //! AVX2/FMA dispatch, parallel on our rayon pool) and ndarray's `matrixmultiply` (single-threaded,
-//! so we split C across the pool ourselves). [`BACKEND`] is the production choice.
+//! so we split C across the pool ourselves). [`backend`] gives the production choice.
 
 use crate::parallel;
 
@@ -23,8 +23,19 @@ pub enum Backend {
     MatrixMultiply,
 }
 
-/// The backend `sgemm` uses (see docs/gemm.md for the measurements behind it).
-pub const BACKEND: Backend = Backend::GemmCrate;
+/// The backend `sgemm` uses (see docs/gemm.md for the measurements behind it). `ZERODL_GEMM`
+/// (`gemm`, `split`, `matrixmultiply`) overrides it, for benchmarking only.
+pub fn backend() -> Backend {
+    static CHOICE: std::sync::OnceLock<Backend> = std::sync::OnceLock::new();
+    *CHOICE.get_or_init(|| match std::env::var("ZERODL_GEMM").as_deref() {
+        Ok("gemm") => Backend::GemmCrate,
+        Ok("split") => Backend::GemmCrateSplit,
+        Ok("matrixmultiply") => Backend::MatrixMultiply,
+        _ => DEFAULT_BACKEND,
+    })
+}
+
+const DEFAULT_BACKEND: Backend = Backend::GemmCrateSplit;
 
 /// One operand: its storage and whether the op sees it transposed.
 #[derive(Clone, Copy, Debug)]
@@ -78,7 +89,7 @@ pub fn sgemm(
     c: &mut [f32],
     ldc: usize,
 ) {
-    sgemm_with(BACKEND, m, n, k, alpha, a, b, beta, c, ldc)
+    sgemm_with(backend(), m, n, k, alpha, a, b, beta, c, ldc)
 }
 
 /// [`sgemm`] on an explicit backend (for the comparison benchmark and tests).
@@ -152,8 +163,10 @@ fn scale_c(m: usize, n: usize, beta: f32, c: &mut [f32], ldc: usize) {
     }
 }
 
-/// Splits C into one block of rows (or of columns, when C is wide and short, like an RNN step's
-/// batch x 4H) per pool thread; each block is an independent serial GEMM.
+/// Splits C into blocks of rows (or of columns, when C is wide and short, like an RNN step's
+/// batch x 4H); each block is an independent serial GEMM. The calling thread and the pool threads
+/// take blocks from a shared counter until none are left, so a thread that gets less CPU (a busy
+/// neighbour on a shared machine) simply takes fewer blocks instead of holding up the rest.
 ///
 /// # Safety
 /// As for the serial kernel on the whole problem.
@@ -170,28 +183,46 @@ unsafe fn split_parallel(
     ldc: usize,
     serial: impl Fn(usize, usize, usize, f32, Operand<'_>, Operand<'_>, f32, CPtr, usize) + Sync,
 ) {
-    use rayon::prelude::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
     let threads = parallel::num_threads();
     let by_rows = m >= n;
-    let (len, align) = if by_rows { (m, 1) } else { (n, 16) };
-    // Column blocks are multiples of 16 so each keeps whole SIMD micro-tiles.
-    let per = len.div_ceil(threads).div_ceil(align) * align;
+    // Column blocks are multiples of 16 so each keeps whole SIMD micro-tiles; row blocks of at
+    // least 32 keep the per-block packing of the other operand cheap relative to the work.
+    let (len, align, min_block) = if by_rows { (m, 8, 32) } else { (n, 16, 64) };
+    let blocks_wanted = threads * BLOCKS_PER_THREAD;
+    let per = len.div_ceil(blocks_wanted).max(min_block).div_ceil(align) * align;
+    let blocks = len.div_ceil(per);
     let (a_rs, _) = a.strides();
     let (_, b_cs) = b.strides();
-    parallel::install(|| {
-        (0..len.div_ceil(per)).into_par_iter().for_each(|block| {
-            let start = block * per;
-            let size = per.min(len - start);
-            if by_rows {
-                let a_block = Operand { data: &a.data[start * a_rs as usize..], ..a };
-                serial(size, n, k, alpha, a_block, b, beta, c.offset(start * ldc), ldc);
-            } else {
-                let b_block = Operand { data: &b.data[start * b_cs as usize..], ..b };
-                serial(m, size, k, alpha, a, b_block, beta, c.offset(start), ldc);
-            }
-        });
+    let next = AtomicUsize::new(0);
+    let work = || loop {
+        let block = next.fetch_add(1, Ordering::Relaxed);
+        if block >= blocks {
+            break;
+        }
+        let start = block * per;
+        let size = per.min(len - start);
+        if by_rows {
+            let a_block = Operand { data: &a.data[start * a_rs as usize..], ..a };
+            serial(size, n, k, alpha, a_block, b, beta, c.offset(start * ldc), ldc);
+        } else {
+            let b_block = Operand { data: &b.data[start * b_cs as usize..], ..b };
+            serial(m, size, k, alpha, a, b_block, beta, c.offset(start), ldc);
+        }
+    };
+    // The calling thread works too (it is usually the JS thread, blocked anyway): one wake-up to
+    // pay, overlapped with useful work, instead of a hand-off into the pool and back.
+    parallel::pool().in_place_scope(|scope| {
+        for _ in 1..threads.min(blocks) {
+            scope.spawn(|_| work());
+        }
+        work();
     });
 }
+
+/// Blocks per pool thread in `split_parallel`: more balance the load when a core is shared, fewer
+/// repack the other operand less often. Two is the compromise measured in docs/gemm.md.
+const BLOCKS_PER_THREAD: usize = 2;
 
 /// # Safety
 /// Operands and C in bounds for the given sizes; C not aliased.
