@@ -116,27 +116,17 @@ pub fn sgemm_with(
         scale_c(m, n, beta, c, ldc);
         return;
     }
+    let p = Problem { m, n, k, alpha, a, b, beta, c: CPtr(c.as_mut_ptr()), ldc };
     let parallel = m * n * k >= PARALLEL_THRESHOLD && parallel::num_threads() > 1;
-    let c = CPtr(c.as_mut_ptr());
     // SAFETY (all arms): the checks above prove every index the strides reach is in bounds, and
     // `c` is exclusively borrowed for the duration of the call.
     unsafe {
         match (backend, parallel) {
-            (Backend::GemmCrate, true) => {
-                parallel::install(|| gemm_crate(m, n, k, alpha, a, b, beta, c, ldc, true))
-            }
-            (Backend::GemmCrate | Backend::GemmCrateSplit, false) => {
-                gemm_crate(m, n, k, alpha, a, b, beta, c, ldc, false)
-            }
-            (Backend::GemmCrateSplit, true) => split_parallel(m, n, k, alpha, a, b, beta, c, ldc, |m, n, k, alpha, a, b, beta, c, ldc| {
-                gemm_crate(m, n, k, alpha, a, b, beta, c, ldc, false)
-            }),
-            (Backend::MatrixMultiply, false) => matrixmultiply_serial(m, n, k, alpha, a, b, beta, c, ldc),
-            (Backend::MatrixMultiply, true) => {
-                split_parallel(m, n, k, alpha, a, b, beta, c, ldc, |m, n, k, alpha, a, b, beta, c, ldc| {
-                    matrixmultiply_serial(m, n, k, alpha, a, b, beta, c, ldc)
-                })
-            }
+            (Backend::GemmCrate, true) => parallel::install(|| gemm_crate(p, true)),
+            (Backend::GemmCrate | Backend::GemmCrateSplit, false) => gemm_crate(p, false),
+            (Backend::GemmCrateSplit, true) => split_parallel(p, |block| gemm_crate(block, false)),
+            (Backend::MatrixMultiply, false) => matrixmultiply_serial(p),
+            (Backend::MatrixMultiply, true) => split_parallel(p, |block| matrixmultiply_serial(block)),
         }
     }
 }
@@ -148,10 +138,37 @@ struct CPtr(*mut f32);
 unsafe impl Send for CPtr {}
 unsafe impl Sync for CPtr {}
 
-impl CPtr {
-    fn offset(self, elements: usize) -> CPtr {
-        // SAFETY: callers stay inside C's extent.
-        CPtr(unsafe { self.0.add(elements) })
+/// One validated product `C = alpha * op(A) * op(B) + beta * C`, or a block of one.
+#[derive(Clone, Copy)]
+struct Problem<'a> {
+    m: usize,
+    n: usize,
+    k: usize,
+    alpha: f32,
+    a: Operand<'a>,
+    b: Operand<'a>,
+    beta: f32,
+    c: CPtr,
+    ldc: usize,
+}
+
+impl<'a> Problem<'a> {
+    /// Rows `start..start + rows` of C: the same rows of op(A), all of op(B).
+    fn row_block(self, start: usize, rows: usize) -> Problem<'a> {
+        let (a_rs, _) = self.a.strides();
+        let a = Operand { data: &self.a.data[start * a_rs as usize..], ..self.a };
+        // SAFETY: start < m, so the offset stays inside C.
+        let c = CPtr(unsafe { self.c.0.add(start * self.ldc) });
+        Problem { m: rows, a, c, ..self }
+    }
+
+    /// Columns `start..start + cols` of C: all of op(A), the same columns of op(B).
+    fn col_block(self, start: usize, cols: usize) -> Problem<'a> {
+        let (_, b_cs) = self.b.strides();
+        let b = Operand { data: &self.b.data[start * b_cs as usize..], ..self.b };
+        // SAFETY: start < n, so the offset stays inside C.
+        let c = CPtr(unsafe { self.c.0.add(start) });
+        Problem { n: cols, b, c, ..self }
     }
 }
 
@@ -163,52 +180,34 @@ fn scale_c(m: usize, n: usize, beta: f32, c: &mut [f32], ldc: usize) {
     }
 }
 
+/// Blocks per pool thread in `split_parallel`: more balance the load when a core is shared, fewer
+/// repack the other operand less often. Two is the compromise measured in docs/gemm.md.
+const BLOCKS_PER_THREAD: usize = 2;
+
 /// Splits C into blocks of rows (or of columns, when C is wide and short, like an RNN step's
 /// batch x 4H); each block is an independent serial GEMM. The calling thread and the pool threads
 /// take blocks from a shared counter until none are left, so a thread that gets less CPU (a busy
 /// neighbour on a shared machine) simply takes fewer blocks instead of holding up the rest.
 ///
 /// # Safety
-/// As for the serial kernel on the whole problem.
-#[allow(clippy::too_many_arguments)]
-unsafe fn split_parallel(
-    m: usize,
-    n: usize,
-    k: usize,
-    alpha: f32,
-    a: Operand<'_>,
-    b: Operand<'_>,
-    beta: f32,
-    c: CPtr,
-    ldc: usize,
-    serial: impl Fn(usize, usize, usize, f32, Operand<'_>, Operand<'_>, f32, CPtr, usize) + Sync,
-) {
+/// As for `serial` on the whole problem.
+unsafe fn split_parallel(p: Problem<'_>, serial: impl Fn(Problem<'_>) + Sync) {
     use std::sync::atomic::{AtomicUsize, Ordering};
     let threads = parallel::num_threads();
-    let by_rows = m >= n;
+    let by_rows = p.m >= p.n;
     // Column blocks are multiples of 16 so each keeps whole SIMD micro-tiles; row blocks of at
     // least 32 keep the per-block packing of the other operand cheap relative to the work.
-    let (len, align, min_block) = if by_rows { (m, 8, 32) } else { (n, 16, 64) };
-    let blocks_wanted = threads * BLOCKS_PER_THREAD;
-    let per = len.div_ceil(blocks_wanted).max(min_block).div_ceil(align) * align;
+    let (len, align, min_block) = if by_rows { (p.m, 8, 32) } else { (p.n, 16, 64) };
+    let per = len.div_ceil(threads * BLOCKS_PER_THREAD).max(min_block).div_ceil(align) * align;
     let blocks = len.div_ceil(per);
-    let (a_rs, _) = a.strides();
-    let (_, b_cs) = b.strides();
     let next = AtomicUsize::new(0);
     let work = || loop {
         let block = next.fetch_add(1, Ordering::Relaxed);
         if block >= blocks {
             break;
         }
-        let start = block * per;
-        let size = per.min(len - start);
-        if by_rows {
-            let a_block = Operand { data: &a.data[start * a_rs as usize..], ..a };
-            serial(size, n, k, alpha, a_block, b, beta, c.offset(start * ldc), ldc);
-        } else {
-            let b_block = Operand { data: &b.data[start * b_cs as usize..], ..b };
-            serial(m, size, k, alpha, a, b_block, beta, c.offset(start), ldc);
-        }
+        let (start, size) = (block * per, per.min(len - block * per));
+        serial(if by_rows { p.row_block(start, size) } else { p.col_block(start, size) });
     };
     // The calling thread works too (it is usually the JS thread, blocked anyway): one wake-up to
     // pay, overlapped with useful work, instead of a hand-off into the pool and back.
@@ -220,45 +219,29 @@ unsafe fn split_parallel(
     });
 }
 
-/// Blocks per pool thread in `split_parallel`: more balance the load when a core is shared, fewer
-/// repack the other operand less often. Two is the compromise measured in docs/gemm.md.
-const BLOCKS_PER_THREAD: usize = 2;
-
 /// # Safety
-/// Operands and C in bounds for the given sizes; C not aliased.
-#[allow(clippy::too_many_arguments)]
-unsafe fn gemm_crate(
-    m: usize,
-    n: usize,
-    k: usize,
-    alpha: f32,
-    a: Operand<'_>,
-    b: Operand<'_>,
-    beta: f32,
-    c: CPtr,
-    ldc: usize,
-    parallel: bool,
-) {
-    let (a_rs, a_cs) = a.strides();
-    let (b_rs, b_cs) = b.strides();
+/// The problem's operands and C are in bounds; C is not aliased.
+unsafe fn gemm_crate(p: Problem<'_>, parallel: bool) {
+    let (a_rs, a_cs) = p.a.strides();
+    let (b_rs, b_cs) = p.b.strides();
     let parallelism = if parallel { gemm::Parallelism::Rayon(0) } else { gemm::Parallelism::None };
     // gemm's convention is dst = alpha*dst + beta*lhs*rhs, the BLAS names swapped.
     gemm::gemm(
-        m,
-        n,
-        k,
-        c.0,
+        p.m,
+        p.n,
+        p.k,
+        p.c.0,
         1,
-        ldc as isize,
-        beta != 0.0,
-        a.data.as_ptr(),
+        p.ldc as isize,
+        p.beta != 0.0,
+        p.a.data.as_ptr(),
         a_cs,
         a_rs,
-        b.data.as_ptr(),
+        p.b.data.as_ptr(),
         b_cs,
         b_rs,
-        beta,
-        alpha,
+        p.beta,
+        p.alpha,
         false,
         false,
         false,
@@ -267,23 +250,13 @@ unsafe fn gemm_crate(
 }
 
 /// # Safety
-/// Operands and C in bounds for the given sizes; C not aliased. matrixmultiply ignores C when
+/// The problem's operands and C are in bounds; C is not aliased. matrixmultiply ignores C when
 /// beta == 0.
-#[allow(clippy::too_many_arguments)]
-unsafe fn matrixmultiply_serial(
-    m: usize,
-    n: usize,
-    k: usize,
-    alpha: f32,
-    a: Operand<'_>,
-    b: Operand<'_>,
-    beta: f32,
-    c: CPtr,
-    ldc: usize,
-) {
-    let (a_rs, a_cs) = a.strides();
-    let (b_rs, b_cs) = b.strides();
-    matrixmultiply::sgemm(m, k, n, alpha, a.data.as_ptr(), a_rs, a_cs, b.data.as_ptr(), b_rs, b_cs, beta, c.0, ldc as isize, 1)
+unsafe fn matrixmultiply_serial(p: Problem<'_>) {
+    let (a_rs, a_cs) = p.a.strides();
+    let (b_rs, b_cs) = p.b.strides();
+    let (a, b) = (p.a.data.as_ptr(), p.b.data.as_ptr());
+    matrixmultiply::sgemm(p.m, p.k, p.n, p.alpha, a, a_rs, a_cs, b, b_rs, b_cs, p.beta, p.c.0, p.ldc as isize, 1)
 }
 
 #[cfg(test)]

@@ -1,0 +1,21 @@
+// Summary statistics for a list of per-repetition times (ms).
+
+export function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+export function summarize(timesMs) {
+  return {
+    reps: timesMs.length,
+    median: median(timesMs),
+    min: Math.min(...timesMs),
+    max: Math.max(...timesMs),
+  };
+}
+
+/** GFLOP/s for `flops` floating-point operations done in `ms` milliseconds. */
+export function gflops(flops, ms) {
+  return flops / (ms * 1e6);
+}

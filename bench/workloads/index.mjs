@@ -1,0 +1,4 @@
+// Every known workload, in the order `npm run bench` runs them by default.
+import w1 from './w1.mjs';
+
+export const WORKLOADS = { W1: w1 };
