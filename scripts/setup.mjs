@@ -1,5 +1,7 @@
 // Makes a fresh clone ready: installs the npm packages (exact versions from package-lock.json)
 // when node_modules is missing or older than the lock file, and checks the Rust toolchain.
+// `npm install`, not `npm ci`: npm 11 writes only this platform's optional packages (e.g.
+// @napi-rs/cli's native helpers) into the lock, which `npm ci` then rejects as out of sync.
 // Idempotent and quick when nothing changed, so every top-level command runs it first.
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,7 +10,7 @@ import { npm, output, root, run } from './lib.mjs';
 const lock = join(root, 'package-lock.json');
 const installed = join(root, 'node_modules', '.package-lock.json');
 if (!existsSync(installed) || statSync(installed).mtimeMs < statSync(lock).mtimeMs) {
-  run(npm, ['ci', '--no-audit', '--no-fund']);
+  run(npm, ['install', '--no-audit', '--no-fund']);
 }
 
 try {
