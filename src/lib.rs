@@ -11,3 +11,6 @@ mod tensor;
 mod testing;
 
 pub use tensor::NativeTensor;
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

@@ -10,11 +10,11 @@ use zerodl_core::kernels::gemm::{sgemm_with, Backend, Operand};
 use zerodl_core::parallel;
 use zerodl_core::random::uniform_vec;
 
-const BACKENDS: [Backend; 3] = [Backend::GemmCrate, Backend::GemmCrateSplit, Backend::MatrixMultiply];
+const BACKENDS: [Backend; 4] = [Backend::Gemm, Backend::GemmRayon, Backend::GemmTeam, Backend::MatrixMultiply];
 
 fn main() {
     println!("threads: {}", parallel::num_threads());
-    println!("{:>16} {:>22} {:>22} {:>22}", "m x n x k", "gemm crate", "gemm crate split", "matrixmultiply");
+    println!("{:>16} {:>22} {:>22} {:>22} {:>22}", "m x n x k", "Gemm (production)", "GemmRayon", "GemmTeam", "MatrixMultiply");
     let shapes = [(64, 64, 64), (128, 128, 128), (256, 256, 256), (512, 512, 512), (1024, 1024, 1024), (32, 1024, 256)];
     for (m, n, k) in shapes {
         let a = uniform_vec(m * k, -1.0, 1.0, 1);
@@ -41,6 +41,6 @@ fn main() {
                 format!("{:>6.1} ({:>6.1}) GFLOP/s", gflops(t[t.len() / 2]), gflops(t[0]))
             })
             .collect();
-        println!("{:>16} {:>22} {:>22} {:>22}", format!("{m}x{n}x{k}"), cells[0], cells[1], cells[2]);
+        println!("{:>16} {:>22} {:>22} {:>22} {:>22}", format!("{m}x{n}x{k}"), cells[0], cells[1], cells[2], cells[3]);
     }
 }

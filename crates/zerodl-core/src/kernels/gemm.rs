@@ -2,40 +2,48 @@
 //! convolution via im2col). Row-major, BLAS semantics:
 //! `C (m x n) = alpha * op(A) * op(B) + beta * C`, with `op(X)` = X or X^T.
 //!
-//! Two well-kept backends sit behind it, chosen by measurement (`cargo run --release --example
-//! gemm_compare -p zerodl-core`; results in docs/gemm.md): the `gemm` crate (BLIS-style, runtime
-//! AVX2/FMA dispatch, parallel on our rayon pool) and ndarray's `matrixmultiply` (single-threaded,
-//! so we split C across the pool ourselves). [`backend`] gives the production choice.
+//! The arithmetic is the `gemm` crate's (BLIS-style packing, AVX2/FMA micro-kernels chosen at run
+//! time); how a product is spread over threads is ours, chosen by measurement (`cargo run
+//! --release -p zerodl-core --example gemm_compare`; docs/gemm.md): small products stay on the
+//! calling thread, mid-size ones are split into blocks shared by the caller and the spinning
+//! helper team (a parked rayon worker wakes too slowly for them), large ones use the gemm crate's
+//! own parallel loop on our rayon pool (it packs B once for all threads). ndarray's
+//! `matrixmultiply` is kept as a measured alternative.
 
 use crate::parallel;
 
-/// Below this many multiply-adds (m*n*k) a GEMM stays on the calling thread: the cost of waking the
-/// pool is a few microseconds, which is the whole budget of a small RNN step.
-pub const PARALLEL_THRESHOLD: usize = 128 * 128 * 64;
+/// Below this many multiply-adds (m*n*k) a GEMM stays on the calling thread: splitting it costs
+/// more (packing per block, a helper's wake-up) than it saves.
+pub const PARALLEL_THRESHOLD: usize = 96 * 96 * 96;
+
+/// From this many multiply-adds on, [`Backend::Gemm`] uses the gemm crate's own parallel loop:
+/// the wake-up of the rayon pool is then negligible and shared packing of B pays.
+pub const RAYON_THRESHOLD: usize = 384 * 384 * 384;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
-    /// The `gemm` crate (sarah-quinones/gemm), parallel over our rayon pool.
-    GemmCrate,
-    /// The `gemm` crate single-threaded per block, with C split into one block per pool thread.
-    GemmCrateSplit,
-    /// `matrixmultiply` (ndarray's own GEMM), with C split into blocks across our pool.
+    /// Production: the gemm crate, split over the helper team below [`RAYON_THRESHOLD`], its own
+    /// rayon-parallel loop above.
+    Gemm,
+    /// The gemm crate's own rayon-parallel loop at every size.
+    GemmRayon,
+    /// The gemm crate run per block, blocks shared by the caller and the helper team, at every size.
+    GemmTeam,
+    /// `matrixmultiply` (ndarray's GEMM) run per block, blocks shared as for `GemmTeam`.
     MatrixMultiply,
 }
 
-/// The backend `sgemm` uses (see docs/gemm.md for the measurements behind it). `ZERODL_GEMM`
-/// (`gemm`, `split`, `matrixmultiply`) overrides it, for benchmarking only.
+/// The backend `sgemm` uses. `ZERODL_GEMM` (`rayon`, `team`, `matrixmultiply`) overrides it, for
+/// benchmarking only.
 pub fn backend() -> Backend {
     static CHOICE: std::sync::OnceLock<Backend> = std::sync::OnceLock::new();
     *CHOICE.get_or_init(|| match std::env::var("ZERODL_GEMM").as_deref() {
-        Ok("gemm") => Backend::GemmCrate,
-        Ok("split") => Backend::GemmCrateSplit,
+        Ok("rayon") => Backend::GemmRayon,
+        Ok("team") => Backend::GemmTeam,
         Ok("matrixmultiply") => Backend::MatrixMultiply,
-        _ => DEFAULT_BACKEND,
+        _ => Backend::Gemm,
     })
 }
-
-const DEFAULT_BACKEND: Backend = Backend::GemmCrateSplit;
 
 /// One operand: its storage and whether the op sees it transposed.
 #[derive(Clone, Copy, Debug)]
@@ -121,12 +129,14 @@ pub fn sgemm_with(
     // SAFETY (all arms): the checks above prove every index the strides reach is in bounds, and
     // `c` is exclusively borrowed for the duration of the call.
     unsafe {
+        let large = m * n * k >= RAYON_THRESHOLD;
         match (backend, parallel) {
-            (Backend::GemmCrate, true) => parallel::install(|| gemm_crate(p, true)),
-            (Backend::GemmCrate | Backend::GemmCrateSplit, false) => gemm_crate(p, false),
-            (Backend::GemmCrateSplit, true) => split_parallel(p, |block| gemm_crate(block, false)),
             (Backend::MatrixMultiply, false) => matrixmultiply_serial(p),
             (Backend::MatrixMultiply, true) => split_parallel(p, |block| matrixmultiply_serial(block)),
+            (_, false) => gemm_crate(p, false),
+            (Backend::Gemm, true) if large => parallel::install(|| gemm_crate(p, true)),
+            (Backend::GemmRayon, true) => parallel::install(|| gemm_crate(p, true)),
+            (Backend::Gemm | Backend::GemmTeam, true) => split_parallel(p, |block| gemm_crate(block, false)),
         }
     }
 }
@@ -209,14 +219,9 @@ unsafe fn split_parallel(p: Problem<'_>, serial: impl Fn(Problem<'_>) + Sync) {
         let (start, size) = (block * per, per.min(len - block * per));
         serial(if by_rows { p.row_block(start, size) } else { p.col_block(start, size) });
     };
-    // The calling thread works too (it is usually the JS thread, blocked anyway): one wake-up to
-    // pay, overlapped with useful work, instead of a hand-off into the pool and back.
-    parallel::pool().in_place_scope(|scope| {
-        for _ in 1..threads.min(blocks) {
-            scope.spawn(|_| work());
-        }
-        work();
-    });
+    // The calling thread works too (it is usually the JS thread, blocked anyway), with the
+    // spinning helper team rather than the rayon pool: see parallel::team for why.
+    parallel::team::run(threads - 1, &work);
 }
 
 /// # Safety
@@ -316,7 +321,7 @@ mod tests {
     #[test]
     fn every_backend_matches_the_naive_product() {
         let shapes = [(1, 1, 1), (3, 5, 7), (17, 33, 9), (64, 64, 64), (32, 1024, 256), (129, 70, 300), (1, 512, 128)];
-        for backend in [Backend::GemmCrate, Backend::GemmCrateSplit, Backend::MatrixMultiply] {
+        for backend in [Backend::Gemm, Backend::GemmRayon, Backend::GemmTeam, Backend::MatrixMultiply] {
             for &(m, n, k) in &shapes {
                 for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
                     for (alpha, beta) in [(1.0, 0.0), (0.5, 1.0), (-2.0, 0.25)] {
@@ -329,7 +334,7 @@ mod tests {
 
     #[test]
     fn large_products_take_the_parallel_path_and_stay_right() {
-        for backend in [Backend::GemmCrate, Backend::GemmCrateSplit, Backend::MatrixMultiply] {
+        for backend in [Backend::Gemm, Backend::GemmRayon, Backend::GemmTeam, Backend::MatrixMultiply] {
             check(backend, &Case { m: 300, n: 257, k: 190, ta: false, tb: true, alpha: 1.0, beta: 0.0 });
         }
     }
