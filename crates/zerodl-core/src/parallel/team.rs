@@ -33,6 +33,8 @@ struct Shared {
     busy: AtomicBool,
     /// Set when the job panicked on a helper; the caller re-raises it.
     helper_panicked: AtomicBool,
+    /// Bumped by [`hush`]: spinning helpers park at once instead of competing with other work.
+    hush: AtomicU64,
     parked: Mutex<usize>,
     wake: Condvar,
 }
@@ -41,8 +43,9 @@ thread_local! {
     static IS_HELPER: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
+static SHARED: OnceLock<&'static Shared> = OnceLock::new();
+
 fn shared(helpers: usize) -> &'static Shared {
-    static SHARED: OnceLock<&'static Shared> = OnceLock::new();
     SHARED.get_or_init(|| {
         let s: &'static Shared = Box::leak(Box::new(Shared {
             state: AtomicU64::new(0),
@@ -50,6 +53,7 @@ fn shared(helpers: usize) -> &'static Shared {
             in_flight: AtomicUsize::new(0),
             busy: AtomicBool::new(false),
             helper_panicked: AtomicBool::new(false),
+            hush: AtomicU64::new(0),
             parked: Mutex::new(0),
             wake: Condvar::new(),
         }));
@@ -67,10 +71,11 @@ fn helper_loop(s: &'static Shared) {
     IS_HELPER.with(|h| h.set(true));
     let mut seen = 0u64;
     loop {
-        // Spin for a new job, then park until one is published.
+        // Spin for a new job (unless hushed), then park until one is published.
         let deadline = Instant::now() + LINGER;
+        let hush = s.hush.load(SeqCst);
         let mut state = s.state.load(SeqCst);
-        while state == seen && Instant::now() < deadline {
+        while state == seen && Instant::now() < deadline && s.hush.load(SeqCst) == hush {
             std::hint::spin_loop();
             state = s.state.load(SeqCst);
         }
@@ -101,6 +106,14 @@ fn helper_loop(s: &'static Shared) {
             }
         }
         s.in_flight.fetch_sub(1, SeqCst);
+    }
+}
+
+/// Tells spinning helpers to park now: called before other parallel work (the rayon pool) starts,
+/// so a helper waiting for the next GEMM does not take a core from it.
+pub fn hush() {
+    if let Some(s) = SHARED.get() {
+        s.hush.fetch_add(1, SeqCst);
     }
 }
 
