@@ -54,22 +54,22 @@ export function mul(a: Operand, b: Operand): Tensor {
 
 /** Logistic sigmoid `1 / (1 + e^-x)`. */
 export function sigmoid(x: Tensor): Tensor {
-  return new Tensor(callNative(() => native.unary('Sigmoid' as never, x.native)));
+  return new Tensor(callNative(() => native.unary('Sigmoid', x.native)));
 }
 
 /** Hyperbolic tangent. */
 export function tanh(x: Tensor): Tensor {
-  return new Tensor(callNative(() => native.unary('Tanh' as never, x.native)));
+  return new Tensor(callNative(() => native.unary('Tanh', x.native)));
 }
 
 /** `max(x, 0)` (NaN stays NaN). */
 export function relu(x: Tensor): Tensor {
-  return new Tensor(callNative(() => native.unary('Relu' as never, x.native)));
+  return new Tensor(callNative(() => native.unary('Relu', x.native)));
 }
 
 /** `e^x`. */
 export function exp(x: Tensor): Tensor {
-  return new Tensor(callNative(() => native.unary('Exp' as never, x.native)));
+  return new Tensor(callNative(() => native.unary('Exp', x.native)));
 }
 
 /** Softmax along `axis` (default: the last), computed stably. */

@@ -89,7 +89,7 @@ fn helper_loop(s: &'static Shared) {
             state = s.state.load(SeqCst);
         }
         seen = state;
-        if state % 2 == 0 {
+        if state.is_multiple_of(2) {
             continue; // that job closed before we got here
         }
         // Announce ourselves before re-checking that the job is still open: the caller closes

@@ -7,6 +7,9 @@
 //! Every function here is `unsafe` and `#[target_feature(enable = "avx2,fma")]`: callers must have
 //! detected both features (mod.rs does, once).
 
+// The polynomial coefficients are quoted as published (Cephes, Eigen); f32 rounds them.
+#![allow(clippy::excessive_precision)]
+
 use std::arch::x86_64::*;
 
 use super::scalar::apply_binary;
