@@ -1,0 +1,139 @@
+//! Fully connected layer: y = f(x W^T + b), W stored (out, in) as PyTorch's nn.Linear.
+//! Seed chapter 3: delta for the layer below is W^T delta, weight gradient delta x^T, bias
+//! gradient delta; the activation derivative belongs to this layer (not to the one below, as in
+//! the seed's fc.py).
+
+use super::activation::Activation;
+use super::init::Init;
+use super::layer::{Layer, Param};
+use crate::kernels::gemm::{sgemm, Operand};
+use crate::random::Rng;
+use crate::shape::fmt_shape;
+use crate::{invalid_arg, Error, Result, Tensor};
+
+pub struct Dense {
+    name: String,
+    inputs: usize,
+    units: usize,
+    activation: Activation,
+    params: [Param; 2],
+    // Kept by a training forward for backward.
+    input: Option<Tensor>,
+    output: Vec<f32>,
+    preactivation: Vec<f32>,
+}
+
+#[derive(Clone, Debug)]
+pub struct DenseConfig {
+    pub units: usize,
+    pub activation: Activation,
+    pub use_bias: bool,
+    pub kernel_init: Init,
+    pub bias_init: Init,
+}
+
+impl Dense {
+    pub fn new(name: &str, inputs: usize, config: &DenseConfig, rng: &mut Rng) -> Result<Dense> {
+        if inputs == 0 || config.units == 0 {
+            invalid_arg!("{name}: a dense layer needs inputs > 0 and units > 0, got {inputs} inputs and {} units", config.units);
+        }
+        let mut weight = vec![0.0; config.units * inputs];
+        config.kernel_init.fill(&mut weight, inputs, config.units, rng);
+        let mut bias = vec![0.0; config.units];
+        if config.use_bias {
+            config.bias_init.fill(&mut bias, inputs, config.units, rng);
+        }
+        Ok(Dense {
+            name: name.to_string(),
+            inputs,
+            units: config.units,
+            activation: config.activation,
+            params: [Param::new("weight", vec![config.units, inputs], weight), Param::new("bias", vec![config.units], bias)],
+            input: None,
+            output: Vec::new(),
+            preactivation: Vec::new(),
+        })
+    }
+
+    fn check_input(&self, x: &Tensor) -> Result<usize> {
+        match x.shape() {
+            [batch, width] if *width == self.inputs => Ok(*batch),
+            shape => Err(Error::shape_mismatch(format!(
+                "{}: expected input of shape [batch, {}], got {}",
+                self.name,
+                self.inputs,
+                fmt_shape(shape)
+            ))),
+        }
+    }
+}
+
+impl Layer for Dense {
+    fn kind(&self) -> &'static str {
+        "dense"
+    }
+
+    fn output_shape(&self) -> Vec<usize> {
+        vec![self.units]
+    }
+
+    fn forward(&mut self, x: &Tensor, training: bool) -> Result<Tensor> {
+        let batch = self.check_input(x)?;
+        let (n, k) = (self.units, self.inputs);
+        // Start from the bias on every row, then C += x W^T.
+        let mut z: Vec<f32> = self.params[1].value.iter().copied().cycle().take(batch * n).collect();
+        sgemm(batch, n, k, 1.0, Operand::packed(x.as_slice(), batch, k, false), Operand::packed(&self.params[0].value, k, n, true), 1.0, &mut z, n);
+        // Fused losses need the logits; kept on every forward so they are never stale.
+        if matches!(self.activation, Activation::Softmax | Activation::Sigmoid) {
+            self.preactivation.clone_from(&z);
+        }
+        self.activation.forward(&mut z, n);
+        if training {
+            self.input = Some(x.clone());
+            self.output.clone_from(&z);
+        }
+        Tensor::from_vec(&[batch, n], z)
+    }
+
+    fn backward(&mut self, mut grad: Vec<f32>, need_input_grad: bool) -> Result<Vec<f32>> {
+        self.activation.backward(&self.output, &mut grad, self.units);
+        self.backward_preactivation(grad, need_input_grad)
+    }
+
+    fn output_activation(&self) -> Activation {
+        self.activation
+    }
+
+    fn last_preactivation(&self) -> Option<&[f32]> {
+        (!self.preactivation.is_empty()).then_some(self.preactivation.as_slice())
+    }
+
+    fn backward_preactivation(&mut self, dz: Vec<f32>, need_input_grad: bool) -> Result<Vec<f32>> {
+        let x = self.input.as_ref().ok_or_else(|| Error::new(crate::ErrorKind::Internal, format!("{}: backward without a training forward", self.name)))?;
+        let (n, k) = (self.units, self.inputs);
+        let batch = x.shape()[0];
+        if dz.len() != batch * n {
+            return Err(Error::shape_mismatch(format!("{}: gradient has {} values, expected {batch} x {n}", self.name, dz.len())));
+        }
+        let [weight, bias] = &mut self.params;
+        // dW += dz^T x  (n x k); db += column sums of dz; dx = dz W  (batch x k).
+        sgemm(n, k, batch, 1.0, Operand::packed(&dz, n, batch, true), Operand::packed(x.as_slice(), batch, k, false), 1.0, &mut weight.grad, k);
+        for row in dz.chunks(n) {
+            crate::kernels::simd::binary_inplace(crate::kernels::simd::BinaryOp::Add, &mut bias.grad, row);
+        }
+        if !need_input_grad {
+            return Ok(Vec::new());
+        }
+        let mut dx = vec![0.0f32; batch * k];
+        sgemm(batch, k, n, 1.0, Operand::packed(&dz, batch, n, false), Operand::packed(&weight.value, n, k, false), 0.0, &mut dx, k);
+        Ok(dx)
+    }
+
+    fn params(&self) -> &[Param] {
+        &self.params
+    }
+
+    fn params_mut(&mut self) -> &mut [Param] {
+        &mut self.params
+    }
+}

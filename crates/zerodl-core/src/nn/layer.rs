@@ -1,0 +1,59 @@
+//! What every trainable layer provides to a model: forward, backward beside it, and its
+//! parameters (value and gradient, PyTorch's names and layouts).
+
+use super::activation::Activation;
+use crate::{Result, Tensor};
+
+/// A trainable tensor of a layer: its PyTorch name ("weight", "bias"), shape, value and gradient.
+#[derive(Clone, Debug)]
+pub struct Param {
+    pub name: &'static str,
+    pub shape: Vec<usize>,
+    pub value: Vec<f32>,
+    pub grad: Vec<f32>,
+}
+
+impl Param {
+    pub fn new(name: &'static str, shape: Vec<usize>, value: Vec<f32>) -> Param {
+        let grad = vec![0.0; value.len()];
+        Param { name, shape, value, grad }
+    }
+}
+
+pub trait Layer: Send {
+    /// The layer kind, e.g. "dense".
+    fn kind(&self) -> &'static str;
+
+    /// Shape of one output sample (the batch dimension left out).
+    fn output_shape(&self) -> Vec<usize>;
+
+    /// Runs the layer on a batch. With `training`, keeps what `backward` needs.
+    fn forward(&mut self, x: &Tensor, training: bool) -> Result<Tensor>;
+
+    /// Takes dE/d(output) for the last training forward, adds dE/d(params) into the params'
+    /// `grad`, and returns dE/d(input) (empty when `need_input_grad` is false).
+    fn backward(&mut self, grad_output: Vec<f32>, need_input_grad: bool) -> Result<Vec<f32>>;
+
+    /// The activation applied last, so a model can fuse it with the loss (softmax + cross-entropy).
+    fn output_activation(&self) -> Activation {
+        Activation::Identity
+    }
+
+    /// The pre-activation of the last training forward (for fused, stable losses), if kept.
+    fn last_preactivation(&self) -> Option<&[f32]> {
+        None
+    }
+
+    /// Like `backward`, but given dE/d(pre-activation): the fused-loss path.
+    fn backward_preactivation(&mut self, grad_pre: Vec<f32>, need_input_grad: bool) -> Result<Vec<f32>> {
+        self.backward(grad_pre, need_input_grad)
+    }
+
+    fn params(&self) -> &[Param];
+    fn params_mut(&mut self) -> &mut [Param];
+
+    /// Parameter count (for summaries).
+    fn param_count(&self) -> usize {
+        self.params().iter().map(|p| p.value.len()).sum()
+    }
+}

@@ -1,0 +1,249 @@
+//! Losses (mean over the batch) with their gradients, and the accuracy metric.
+//!
+//! Cross-entropy and binary cross-entropy are computed from the last layer's pre-activation
+//! (logits) when that layer ends in softmax / sigmoid, so they stay finite however confident the
+//! model is, and their gradient w.r.t. the logits is the fused `(p - t) / N`.
+
+use super::activation::Activation;
+use crate::kernels::simd;
+use crate::shape::fmt_shape;
+use crate::{invalid_arg, Error, Result, Tensor};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Loss {
+    /// mean((y - t)^2) over every element (PyTorch's MSELoss).
+    MeanSquaredError,
+    /// Softmax cross-entropy; targets are class indices [batch] or distributions [batch, classes].
+    CrossEntropy,
+    /// Sigmoid binary cross-entropy; targets in [0, 1], shaped like the output.
+    BinaryCrossEntropy,
+}
+
+/// The loss value and its gradient, w.r.t. the output or (when `fused`) the pre-activation.
+pub struct LossGrad {
+    pub value: f64,
+    pub grad: Vec<f32>,
+    pub fused: bool,
+}
+
+/// How many predictions were right (classification losses only).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Correct {
+    pub correct: usize,
+    pub total: usize,
+}
+
+/// Targets in the layout the loss needs.
+enum Targets<'a> {
+    Indices(Vec<usize>),
+    Dense(&'a [f32]),
+}
+
+impl Loss {
+    pub fn parse(name: &str) -> Result<Loss> {
+        Ok(match name {
+            "meanSquaredError" | "mse" => Loss::MeanSquaredError,
+            "categoricalCrossentropy" | "sparseCategoricalCrossentropy" | "crossEntropy" => Loss::CrossEntropy,
+            "binaryCrossentropy" => Loss::BinaryCrossEntropy,
+            other => invalid_arg!(
+                "unknown loss {other:?}; expected one of \"meanSquaredError\", \"categoricalCrossentropy\", \"sparseCategoricalCrossentropy\", \"binaryCrossentropy\""
+            ),
+        })
+    }
+
+    /// Checks that the model's last activation suits this loss.
+    pub fn check_output_activation(self, act: Activation) -> Result<()> {
+        match (self, act) {
+            (Loss::CrossEntropy, Activation::Softmax | Activation::Identity)
+            | (Loss::BinaryCrossEntropy, Activation::Sigmoid | Activation::Identity)
+            | (Loss::MeanSquaredError, _) => Ok(()),
+            (Loss::CrossEntropy, a) => invalid_arg!("cross-entropy needs a last layer with \"softmax\" (or \"linear\" logits), got \"{}\"", a.name()),
+            (Loss::BinaryCrossEntropy, a) => invalid_arg!("binary cross-entropy needs a last layer with \"sigmoid\" (or \"linear\" logits), got \"{}\"", a.name()),
+        }
+    }
+
+    fn targets<'a>(self, target: &'a Tensor, batch: usize, width: usize) -> Result<Targets<'a>> {
+        let shape = target.shape();
+        let flat_ok = shape == [batch, width] || (width == 1 && shape == [batch]);
+        match self {
+            Loss::CrossEntropy if shape == [batch] => {
+                let idx = target
+                    .as_slice()
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &v)| {
+                        if v.fract() != 0.0 || v < 0.0 || v >= width as f32 || !v.is_finite() {
+                            invalid_arg!("labels must be integers in [0, {width}), got {v} at index {i}");
+                        }
+                        Ok(v as usize)
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                Ok(Targets::Indices(idx))
+            }
+            _ if flat_ok => {
+                if self == Loss::BinaryCrossEntropy {
+                    if let Some((i, v)) = target.as_slice().iter().enumerate().find(|(_, v)| !(0.0..=1.0).contains(*v)) {
+                        invalid_arg!("binary cross-entropy targets must be in [0, 1], got {v} at index {i}");
+                    }
+                }
+                Ok(Targets::Dense(target.as_slice()))
+            }
+            _ => Err(Error::shape_mismatch(format!(
+                "targets of shape {} do not match model outputs of shape {}{}",
+                fmt_shape(shape),
+                fmt_shape(&[batch, width]),
+                if self == Loss::CrossEntropy { format!(" (or class indices of shape [{batch}])") } else { String::new() }
+            ))),
+        }
+    }
+
+    /// Loss and gradient for `output` ([batch, width]), given the last layer's activation and
+    /// pre-activation (for the fused paths).
+    pub fn forward_backward(
+        self,
+        output: &[f32],
+        preactivation: Option<&[f32]>,
+        act: Activation,
+        width: usize,
+        target: &Tensor,
+    ) -> Result<LossGrad> {
+        let batch = output.len() / width.max(1);
+        let targets = self.targets(target, batch, width)?;
+        let scale = 1.0 / batch.max(1) as f32;
+        match self {
+            Loss::MeanSquaredError => {
+                let Targets::Dense(t) = targets else { unreachable!("mse targets are dense") };
+                let n = output.len().max(1) as f32;
+                let grad: Vec<f32> = output.iter().zip(t).map(|(y, t)| 2.0 * (y - t) / n).collect();
+                let value = output.iter().zip(t).map(|(y, t)| f64::from(y - t).powi(2)).sum::<f64>() / f64::from(n);
+                Ok(LossGrad { value, grad, fused: false })
+            }
+            Loss::CrossEntropy => {
+                // Logits: the softmax layer's pre-activation, or the raw output of a linear layer.
+                let logits = if act == Activation::Softmax { preactivation.unwrap_or(output) } else { output };
+                let mut value = 0.0f64;
+                let mut grad = vec![0.0f32; output.len()];
+                let mut log_p = vec![0.0f32; width];
+                for (b, (z, g)) in logits.chunks(width).zip(grad.chunks_mut(width)).enumerate() {
+                    simd::log_softmax_row(z, &mut log_p);
+                    for (j, (g, &lp)) in g.iter_mut().zip(&log_p).enumerate() {
+                        let t = match &targets {
+                            Targets::Indices(idx) => f32::from(idx[b] == j),
+                            Targets::Dense(t) => t[b * width + j],
+                        };
+                        value -= f64::from(t) * f64::from(lp);
+                        *g = (lp.exp() - t) * scale;
+                    }
+                }
+                Ok(LossGrad { value: value / batch.max(1) as f64, grad, fused: true })
+            }
+            Loss::BinaryCrossEntropy => {
+                let Targets::Dense(t) = targets else { unreachable!("bce targets are dense") };
+                let logits = if act == Activation::Sigmoid { preactivation.unwrap_or(output) } else { output };
+                // Stable form: max(z, 0) - z t + ln(1 + e^-|z|); gradient sigmoid(z) - t.
+                let n = output.len().max(1) as f32;
+                let value = logits
+                    .iter()
+                    .zip(t)
+                    .map(|(&z, &t)| f64::from(z.max(0.0) - z * t + (-z.abs()).exp().ln_1p()))
+                    .sum::<f64>()
+                    / f64::from(n);
+                let grad = logits.iter().zip(t).map(|(&z, &t)| (1.0 / (1.0 + (-z).exp()) - t) / n).collect();
+                Ok(LossGrad { value, grad, fused: true })
+            }
+        }
+    }
+
+    /// Accuracy counts for classification losses; `None` for regression.
+    pub fn correct(self, output: &[f32], act: Activation, width: usize, target: &Tensor) -> Result<Option<Correct>> {
+        let batch = output.len() / width.max(1);
+        let targets = self.targets(target, batch, width)?;
+        let argmax = |row: &[f32]| row.iter().enumerate().fold(0, |best, (j, &v)| if v > row[best] { j } else { best });
+        Ok(match self {
+            Loss::MeanSquaredError => None,
+            Loss::CrossEntropy => {
+                let correct = output
+                    .chunks(width)
+                    .enumerate()
+                    .filter(|(b, row)| {
+                        let want = match &targets {
+                            Targets::Indices(idx) => idx[*b],
+                            Targets::Dense(t) => argmax(&t[b * width..(b + 1) * width]),
+                        };
+                        argmax(row) == want
+                    })
+                    .count();
+                Some(Correct { correct, total: batch })
+            }
+            Loss::BinaryCrossEntropy => {
+                let Targets::Dense(t) = targets else { unreachable!() };
+                // Outputs are probabilities (sigmoid) or logits (linear): threshold accordingly.
+                let threshold = if act == Activation::Sigmoid { 0.5 } else { 0.0 };
+                let correct = output.iter().zip(t).filter(|(&y, &t)| (y > threshold) == (t > 0.5)).count();
+                Some(Correct { correct, total: output.len() })
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(shape: &[usize], v: &[f32]) -> Tensor {
+        Tensor::from_vec(shape, v.to_vec()).unwrap()
+    }
+
+    #[test]
+    fn cross_entropy_matches_the_formula_and_is_finite_for_huge_logits() {
+        // Two samples, three classes, logits given; labels 2 and 0.
+        let z = [1.0f32, 2.0, 3.0, 1000.0, 0.0, -1000.0];
+        let mut p = z.to_vec();
+        Activation::Softmax.forward(&mut p, 3);
+        let out = Loss::CrossEntropy.forward_backward(&p, Some(&z), Activation::Softmax, 3, &t(&[2], &[2.0, 0.0])).unwrap();
+        let want = (-(3.0f64 - (1f64.exp() + 2f64.exp() + 3f64.exp()).ln()) + 0.0) / 2.0;
+        assert!((out.value - want).abs() < 1e-6, "{} vs {want}", out.value);
+        assert!(out.fused && out.grad.iter().all(|g| g.is_finite()));
+        // One-hot targets give the same loss as indices.
+        let onehot = t(&[2, 3], &[0.0, 0.0, 1.0, 1.0, 0.0, 0.0]);
+        let same = Loss::CrossEntropy.forward_backward(&p, Some(&z), Activation::Softmax, 3, &onehot).unwrap();
+        assert!((same.value - out.value).abs() < 1e-9);
+        assert_eq!(same.grad, out.grad);
+    }
+
+    #[test]
+    fn labels_out_of_range_and_bad_shapes_are_typed_errors() {
+        let p = [0.5f32, 0.5, 0.5, 0.5];
+        let err = Loss::CrossEntropy.forward_backward(&p, None, Activation::Softmax, 2, &t(&[2], &[0.0, 2.0])).err().unwrap();
+        assert_eq!(err.code(), "ERR_INVALID_ARGUMENT");
+        assert!(err.message.contains("[0, 2)") && err.message.contains("got 2 at index 1"), "{err}");
+        let err = Loss::MeanSquaredError.forward_backward(&p, None, Activation::Identity, 2, &t(&[4], &[0.0; 4])).err().unwrap();
+        assert_eq!(err.code(), "ERR_SHAPE_MISMATCH");
+        assert!(err.message.contains("[4]") && err.message.contains("[2, 2]"), "{err}");
+    }
+
+    #[test]
+    fn binary_cross_entropy_is_stable() {
+        let z = [50.0f32, -50.0, 0.0];
+        let mut y = z.to_vec();
+        Activation::Sigmoid.forward(&mut y, 1);
+        let out = Loss::BinaryCrossEntropy.forward_backward(&y, Some(&z), Activation::Sigmoid, 1, &t(&[3, 1], &[0.0, 0.0, 1.0])).unwrap();
+        let want = (50.0 + (-50f64).exp().ln_1p() + (-50f64).exp().ln_1p() + 2f64.ln()) / 3.0;
+        assert!((out.value - want).abs() < 1e-5, "{} vs {want}", out.value);
+    }
+
+    #[test]
+    fn accuracy_counts_argmax_hits() {
+        let y = [0.1f32, 0.9, 0.8, 0.2, 0.3, 0.7];
+        let c = Loss::CrossEntropy.correct(&y, Activation::Softmax, 2, &t(&[3], &[1.0, 0.0, 0.0])).unwrap().unwrap();
+        assert_eq!((c.correct, c.total), (2, 3));
+        assert_eq!(Loss::MeanSquaredError.correct(&y, Activation::Identity, 2, &t(&[3, 2], &y)).unwrap(), None);
+    }
+
+    #[test]
+    fn unknown_names_and_wrong_activations_are_rejected() {
+        assert!(Loss::parse("hinge").is_err());
+        assert!(Loss::CrossEntropy.check_output_activation(Activation::Relu).is_err());
+        assert!(Loss::BinaryCrossEntropy.check_output_activation(Activation::Sigmoid).is_ok());
+    }
+}

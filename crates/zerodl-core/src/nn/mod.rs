@@ -1,0 +1,22 @@
+//! Neural-network building blocks: layers (forward and backward side by side), activations,
+//! losses, optimizers, initialisers, the sequential model and gradient checking.
+
+pub mod activation;
+pub mod dense;
+pub mod gradcheck;
+pub mod init;
+pub mod layer;
+pub mod loss;
+pub mod model;
+pub mod optim;
+
+pub use activation::Activation;
+pub use dense::{Dense, DenseConfig};
+pub use init::Init;
+pub use layer::{Layer, Param};
+pub use loss::Loss;
+pub use model::{BatchStats, Sequential, Training};
+pub use optim::{Optimizer, OptimizerConfig};
+
+#[cfg(test)]
+mod tests;
