@@ -5,7 +5,9 @@
 #![deny(clippy::all)]
 
 mod error;
+mod model;
 mod ops;
+mod perceptron;
 mod tasks;
 mod tensor;
 mod testing;

@@ -122,6 +122,12 @@ pub fn sum(env: Env, x: &NativeTensor, axis: Option<i32>, keep_dims: bool) -> Re
     NativeTensor::wrap(&env, out)
 }
 
+/// Rows `indices` of `x` along its first axis (building batches and data splits natively).
+#[napi(catch_unwind)]
+pub fn gather_rows(env: Env, x: &NativeTensor, indices: &[u32]) -> Result<NativeTensor> {
+    NativeTensor::wrap(&env, ops::gather_rows(x.get()?, indices).js()?)
+}
+
 /// Facts about the native side, for diagnostics and the benchmark header.
 #[napi(object)]
 pub struct BackendInfo {

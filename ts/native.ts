@@ -8,3 +8,4 @@ import binding = require('../binding.js');
 
 export const native = binding;
 export type NativeTensor = binding.NativeTensor;
+export type NativeModel = binding.NativeModel;

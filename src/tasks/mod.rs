@@ -3,5 +3,7 @@
 //! `error::guard`.
 
 mod matmul;
+mod model;
 
 pub use matmul::MatmulTask;
+pub use model::{EvaluateTask, PredictTask, TrainBatchTask};

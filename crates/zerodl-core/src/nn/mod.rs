@@ -9,6 +9,7 @@ pub mod layer;
 pub mod loss;
 pub mod model;
 pub mod optim;
+pub mod perceptron;
 
 pub use activation::Activation;
 pub use dense::{Dense, DenseConfig};
@@ -17,6 +18,7 @@ pub use layer::{Layer, Param};
 pub use loss::Loss;
 pub use model::{BatchStats, Sequential, Training};
 pub use optim::{Optimizer, OptimizerConfig};
+pub use perceptron::{Perceptron, PerceptronActivation, PerceptronTraining};
 
 #[cfg(test)]
 mod tests;

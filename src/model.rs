@@ -1,0 +1,243 @@
+//! The JS-visible sequential model: built from layer specs, compiled with a loss and optimizer,
+//! trained one batch per async call (the data stays native; only the batch's indices cross).
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use napi::bindgen_prelude::{AsyncTask, Uint32Array};
+use napi::Env;
+use napi_derive::napi;
+use zerodl_core::nn::{gradcheck, Activation, Dense, DenseConfig, Init, Loss, Optimizer, OptimizerConfig, Sequential, Training};
+use zerodl_core::random;
+use zerodl_core::shape::shape_from_f64;
+use zerodl_core::{invalid_arg, Tensor};
+
+use crate::error::{CoreResultExt, Result};
+use crate::tasks::{EvaluateTask, PredictTask, TrainBatchTask};
+use crate::NativeTensor;
+
+/// One layer as the TS facade describes it.
+#[napi(object)]
+pub struct LayerSpec {
+    pub kind: String,
+    pub name: String,
+    pub units: u32,
+    pub activation: String,
+    pub use_bias: bool,
+    pub kernel_initializer: String,
+    pub bias_initializer: String,
+}
+
+#[napi(object)]
+pub struct OptimizerSpec {
+    /// "sgd" or "adam".
+    pub kind: String,
+    pub learning_rate: f64,
+    pub momentum: Option<f64>,
+    pub nesterov: Option<bool>,
+    pub weight_decay: Option<f64>,
+    pub beta1: Option<f64>,
+    pub beta2: Option<f64>,
+    pub epsilon: Option<f64>,
+    pub decoupled_weight_decay: Option<bool>,
+}
+
+/// Loss and accuracy counts of one batch (or summed over a data set).
+#[napi(object)]
+pub struct BatchResult {
+    /// Mean loss.
+    pub loss: f64,
+    /// Correct predictions (classification losses only).
+    pub correct: Option<u32>,
+    /// Predictions counted for accuracy.
+    pub total: Option<u32>,
+    pub samples: u32,
+}
+
+#[napi(object)]
+pub struct LayerInfo {
+    pub name: String,
+    pub kind: String,
+    pub activation: String,
+    pub output_shape: Vec<u32>,
+    pub params: f64,
+}
+
+#[napi(object)]
+pub struct GradCheckEntry {
+    pub name: String,
+    pub checked: u32,
+    pub max_abs_error: f64,
+    pub max_rel_error: f64,
+}
+
+pub type SharedModel = Arc<Mutex<Sequential>>;
+
+/// Locks a model, recovering from a poisoned lock (a caught panic mid-step).
+pub fn lock(model: &SharedModel) -> MutexGuard<'_, Sequential> {
+    model.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+#[napi]
+pub struct NativeModel {
+    model: SharedModel,
+    layer_names: Vec<String>,
+}
+
+fn build(input_shape: &[usize], specs: &[LayerSpec], seed: u64) -> zerodl_core::Result<Sequential> {
+    let mut model = Sequential::new(input_shape.to_vec());
+    let mut rng = random::rng(seed);
+    for spec in specs {
+        if spec.kind != "dense" {
+            invalid_arg!("{}: unknown layer kind {:?}", spec.name, spec.kind);
+        }
+        let inputs: usize = model.next_input_shape().iter().product();
+        let config = DenseConfig {
+            units: spec.units as usize,
+            activation: Activation::parse(&spec.activation)?,
+            use_bias: spec.use_bias,
+            kernel_init: Init::parse(&spec.kernel_initializer)?,
+            bias_init: Init::parse(&spec.bias_initializer)?,
+        };
+        model.add(Box::new(Dense::new(&spec.name, inputs, &config, &mut rng)?));
+    }
+    Ok(model)
+}
+
+fn optimizer_config(spec: &OptimizerSpec) -> zerodl_core::Result<OptimizerConfig> {
+    let f = |v: Option<f64>, default: f32| v.map_or(default, |v| v as f32);
+    Ok(match spec.kind.as_str() {
+        "sgd" => OptimizerConfig::Sgd {
+            learning_rate: spec.learning_rate as f32,
+            momentum: f(spec.momentum, 0.0),
+            nesterov: spec.nesterov.unwrap_or(false),
+            weight_decay: f(spec.weight_decay, 0.0),
+        },
+        "adam" => OptimizerConfig::Adam {
+            learning_rate: spec.learning_rate as f32,
+            beta1: f(spec.beta1, 0.9),
+            beta2: f(spec.beta2, 0.999),
+            epsilon: f(spec.epsilon, 1e-8),
+            weight_decay: f(spec.weight_decay, 0.0),
+            decoupled: spec.decoupled_weight_decay.unwrap_or(false),
+        },
+        other => invalid_arg!("unknown optimizer {other:?}; expected \"sgd\" or \"adam\""),
+    })
+}
+
+#[napi]
+impl NativeModel {
+    #[napi(constructor, catch_unwind)]
+    pub fn new(input_shape: Vec<f64>, layers: Vec<LayerSpec>, seed: Option<f64>) -> Result<NativeModel> {
+        let input_shape = shape_from_f64(&input_shape).js()?;
+        let seed = seed.filter(|s| s.is_finite()).map_or_else(random::fresh_seed, |s| s as i64 as u64);
+        let model = build(&input_shape, &layers, seed).js()?;
+        Ok(NativeModel { model: Arc::new(Mutex::new(model)), layer_names: layers.into_iter().map(|l| l.name).collect() })
+    }
+
+    #[napi(catch_unwind)]
+    pub fn compile(&self, loss: String, optimizer: OptimizerSpec, clip_norm: Option<f64>) -> Result<()> {
+        let loss = Loss::parse(&loss).js()?;
+        let optimizer = Optimizer::new(optimizer_config(&optimizer).js()?).js()?;
+        if let Some(c) = clip_norm {
+            if !(c.is_finite() && c > 0.0) {
+                return Err(crate::error::js_error(zerodl_core::ErrorKind::InvalidArgument, format!("clipNorm must be a finite number > 0, got {c}")));
+            }
+        }
+        lock(&self.model).compile(Training { loss, optimizer, clip_norm: clip_norm.map(|c| c as f32) }).js()
+    }
+
+    /// Outputs for a batch, computed on the calling thread.
+    #[napi(catch_unwind)]
+    pub fn predict(&self, env: Env, x: &NativeTensor) -> Result<NativeTensor> {
+        let out = lock(&self.model).forward(x.get()?, false).js()?;
+        NativeTensor::wrap(&env, out)
+    }
+
+    #[napi(catch_unwind, ts_return_type = "Promise<NativeTensor>")]
+    pub fn predict_async(&self, x: &NativeTensor) -> Result<AsyncTask<PredictTask>> {
+        Ok(AsyncTask::new(PredictTask { model: self.model.clone(), x: x.get()?.clone() }))
+    }
+
+    /// One training step on the rows `indices` of (x, y), off the JS thread.
+    #[napi(catch_unwind, ts_return_type = "Promise<BatchResult>")]
+    pub fn train_batch(&self, x: &NativeTensor, y: &NativeTensor, indices: Uint32Array) -> Result<AsyncTask<TrainBatchTask>> {
+        // Copied now: JS may reuse the index buffer while the step runs.
+        let indices = indices.to_vec();
+        Ok(AsyncTask::new(TrainBatchTask { model: self.model.clone(), x: x.get()?.clone(), y: y.get()?.clone(), indices }))
+    }
+
+    /// Mean loss and accuracy counts over a whole data set, in batches, off the JS thread.
+    #[napi(catch_unwind, ts_return_type = "Promise<BatchResult>")]
+    pub fn evaluate(&self, x: &NativeTensor, y: &NativeTensor, batch_size: u32) -> Result<AsyncTask<EvaluateTask>> {
+        Ok(AsyncTask::new(EvaluateTask { model: self.model.clone(), x: x.get()?.clone(), y: y.get()?.clone(), batch_size: batch_size.max(1) as usize }))
+    }
+
+    #[napi]
+    pub fn layers(&self) -> Vec<LayerInfo> {
+        let model = lock(&self.model);
+        model
+            .layers()
+            .iter()
+            .zip(&self.layer_names)
+            .map(|(l, name)| LayerInfo {
+                name: name.clone(),
+                kind: l.kind().to_string(),
+                activation: l.output_activation().name().to_string(),
+                output_shape: l.output_shape().iter().map(|&d| d as u32).collect(),
+                params: l.param_count() as f64,
+            })
+            .collect()
+    }
+
+    /// Parameter names, `"<layer index>.<weight|bias>"` as in a PyTorch nn.Sequential state_dict.
+    #[napi]
+    pub fn weight_names(&self) -> Vec<String> {
+        lock(&self.model).named_params().into_iter().map(|(n, _)| n).collect()
+    }
+
+    #[napi(catch_unwind)]
+    pub fn get_weight(&self, env: Env, name: String) -> Result<NativeTensor> {
+        let model = lock(&self.model);
+        let (_, p) = model.named_params().into_iter().find(|(n, _)| *n == name).ok_or_else(|| unknown_weight(&name, &model))?;
+        NativeTensor::wrap(&env, Tensor::from_vec(&p.shape, p.value.clone()).js()?)
+    }
+
+    #[napi(catch_unwind)]
+    pub fn set_weight(&self, name: String, value: &NativeTensor) -> Result<()> {
+        let value = value.get()?;
+        let mut model = lock(&self.model);
+        let known = model.named_params().iter().any(|(n, _)| *n == name);
+        if !known {
+            return Err(unknown_weight(&name, &model));
+        }
+        let mut params = model.named_params_mut();
+        let (_, p) = params.iter_mut().find(|(n, _)| *n == name).expect("checked above");
+        if value.shape() != p.shape.as_slice() {
+            return Err(crate::error::js_error(
+                zerodl_core::ErrorKind::ShapeMismatch,
+                format!("weight {name:?} has shape {:?}, got a tensor of shape {:?}", p.shape, value.shape()),
+            ));
+        }
+        if let Some(i) = value.first_non_finite() {
+            return Err(crate::error::js_error(zerodl_core::ErrorKind::NonFinite, format!("weight {name:?} value has {} at flat index {i}", value.as_slice()[i])));
+        }
+        p.value.copy_from_slice(value.as_slice());
+        Ok(())
+    }
+
+    /// Central differences against the analytic gradients for every parameter (compiled models).
+    #[napi(catch_unwind)]
+    pub fn gradient_check(&self, x: &NativeTensor, y: &NativeTensor, epsilon: f64, max_per_param: u32) -> Result<Vec<GradCheckEntry>> {
+        let mut model = lock(&self.model);
+        let report = gradcheck::check_model(&mut model, x.get()?, y.get()?, epsilon as f32, max_per_param as usize).js()?;
+        Ok(report
+            .into_iter()
+            .map(|c| GradCheckEntry { name: c.name, checked: c.checked as u32, max_abs_error: c.max_abs_error, max_rel_error: c.max_rel_error })
+            .collect())
+    }
+}
+
+fn unknown_weight(name: &str, model: &Sequential) -> napi::Error<crate::error::Code> {
+    let names: Vec<String> = model.named_params().into_iter().map(|(n, _)| n).collect();
+    crate::error::js_error(zerodl_core::ErrorKind::InvalidArgument, format!("unknown weight {name:?}; this model has {}", names.join(", ")))
+}

@@ -1,0 +1,144 @@
+/**
+ * The training loop behind `model.fit()`. TypeScript owns the loop (epochs, shuffling, batching,
+ * callbacks, validation, stopping); each batch is one native async call, computed off the JS
+ * thread, so a Node service stays responsive while a model trains.
+ */
+import { InvalidArgumentError, NonFiniteError, ShapeMismatchError, awaitNative, callNative, toZerodlError } from '../errors.js';
+import { native, type NativeModel } from '../native.js';
+import { Tensor } from '../tensor.js';
+import { mulberry32, range, shuffleInPlace } from '../util/shuffle.js';
+import { CallbackList, History, type Callback, type Logs, type TrainingTarget } from './callbacks.js';
+import { progressLogger } from './progress.js';
+
+export interface ModelFitArgs {
+  /** Passes over the training data. Default 1. */
+  epochs?: number;
+  /** Samples per gradient step. Default 32. */
+  batchSize?: number;
+  /** Shuffle the training samples before each epoch. Default true. */
+  shuffle?: boolean;
+  /** Seed for the shuffling, for reproducible runs. Default: a random seed. */
+  seed?: number;
+  /** Fraction of the data (taken from the end, before shuffling) held out for validation. Default 0. */
+  validationSplit?: number;
+  /** Explicit validation data `[x, y]`; overrides `validationSplit`. */
+  validationData?: [Tensor, Tensor];
+  /** Called at train/epoch/batch boundaries (e.g. `callbacks.earlyStopping()`). */
+  callbacks?: Callback[];
+  /** Stops training between batches; `fit` then rejects with an AbortError. */
+  signal?: AbortSignal;
+  /** 0 = silent, 1 = progress bar in a terminal (one line per epoch otherwise), 2 = one line per epoch. Default 1. */
+  verbose?: 0 | 1 | 2;
+}
+
+/** What the loop needs from the model. */
+export interface FitTarget extends TrainingTarget {
+  readonly nativeModel: NativeModel;
+  /** Names of the metrics to report, e.g. ['accuracy']. */
+  readonly metricNames: readonly string[];
+}
+
+interface Split {
+  x: Tensor;
+  y: Tensor;
+  trainIndices: Uint32Array;
+  validation: [Tensor, Tensor] | undefined;
+}
+
+function checkInteger(name: string, value: number, min: number): void {
+  if (!Number.isInteger(value) || value < min) {
+    throw new InvalidArgumentError(`fit() expects ${name} to be an integer >= ${min}, got ${String(value)}`);
+  }
+}
+
+function split(x: Tensor, y: Tensor, args: ModelFitArgs): Split {
+  const n = x.shape[0] ?? 0;
+  if (x.rank === 0 || n === 0) throw new InvalidArgumentError(`fit() needs at least one sample, got x of shape [${x.shape.join(', ')}]`);
+  if (y.rank === 0 || y.shape[0] !== n) {
+    throw new ShapeMismatchError(`fit() needs as many targets as samples: x has ${n} samples (shape [${x.shape.join(', ')}]), y has shape [${y.shape.join(', ')}]`);
+  }
+  if (args.validationData) return { x, y, trainIndices: range(0, n), validation: args.validationData };
+  const fraction = args.validationSplit ?? 0;
+  if (!(fraction >= 0 && fraction < 1)) throw new InvalidArgumentError(`fit() expects validationSplit in [0, 1), got ${String(fraction)}`);
+  const nTrain = Math.floor(n * (1 - fraction));
+  if (nTrain === 0) throw new InvalidArgumentError(`validationSplit ${fraction} leaves no training samples out of ${n}`);
+  if (nTrain === n) return { x, y, trainIndices: range(0, n), validation: undefined };
+  const val = range(nTrain, n);
+  const take = (t: Tensor) => new Tensor(callNative(() => native.gatherRows(t.native, val)));
+  return { x, y, trainIndices: range(0, nTrain), validation: [take(x), take(y)] };
+}
+
+function abortError(signal: AbortSignal): Error {
+  const err = new Error('fit() was aborted', { cause: signal.reason });
+  err.name = 'AbortError';
+  return err;
+}
+
+/** Runs the loop; resolves with the per-epoch history. */
+export async function fitLoop(model: FitTarget, x: Tensor, y: Tensor, args: ModelFitArgs = {}): Promise<History> {
+  const epochs = args.epochs ?? 1;
+  const batchSize = args.batchSize ?? 32;
+  checkInteger('epochs', epochs, 1);
+  checkInteger('batchSize', batchSize, 1);
+  const verbose = args.verbose ?? 1;
+  if (![0, 1, 2].includes(verbose)) throw new InvalidArgumentError(`fit() expects verbose 0, 1 or 2, got ${String(verbose)}`);
+  const data = split(x, y, args);
+  const batchesPerEpoch = Math.ceil(data.trainIndices.length / batchSize);
+  const history = new History();
+  const callbacks = new CallbackList([history, ...(args.callbacks ?? []), progressLogger({ verbose, epochs, batchesPerEpoch })]);
+  callbacks.setModel(model);
+  const random = mulberry32(args.seed ?? Math.floor(Math.random() * 2 ** 32));
+  const wantsAccuracy = model.metricNames.includes('accuracy');
+  if (args.signal?.aborted) throw abortError(args.signal);
+
+  model.stopTraining = false;
+  await callbacks.onTrainBegin();
+  for (let epoch = 0; epoch < epochs && !model.stopTraining; epoch++) {
+    await callbacks.onEpochBegin(epoch);
+    const order = args.shuffle === false ? data.trainIndices : shuffleInPlace(data.trainIndices.slice(), random);
+    let lossSum = 0;
+    let samples = 0;
+    let correct = 0;
+    let counted = 0;
+    const running = (): Logs => {
+      const logs: Logs = { loss: lossSum / samples };
+      if (wantsAccuracy && counted > 0) logs.accuracy = correct / counted;
+      return logs;
+    };
+    for (let batch = 0; batch < batchesPerEpoch; batch++) {
+      if (args.signal?.aborted) throw abortError(args.signal);
+      await callbacks.onBatchBegin(batch);
+      const indices = order.subarray(batch * batchSize, (batch + 1) * batchSize);
+      let r;
+      try {
+        r = await awaitNative(callNative(() => model.nativeModel.trainBatch(data.x.native, data.y.native, indices)));
+      } catch (err) {
+        const e = toZerodlError(err);
+        if (e instanceof NonFiniteError) {
+          throw new NonFiniteError(`training stopped at epoch ${epoch + 1}, batch ${batch + 1}: ${e.message}; the weights keep their last finite values`, { cause: e });
+        }
+        throw e;
+      }
+      lossSum += r.loss * r.samples;
+      samples += r.samples;
+      correct += r.correct ?? 0;
+      counted += r.total ?? 0;
+      await callbacks.onBatchEnd(batch, running());
+    }
+    const logs = running();
+    if (data.validation) {
+      const v = await evaluateNative(model.nativeModel, data.validation[0], data.validation[1], batchSize);
+      logs.val_loss = v.loss;
+      if (wantsAccuracy && v.accuracy !== undefined) logs.val_accuracy = v.accuracy;
+    }
+    await callbacks.onEpochEnd(epoch, logs);
+  }
+  await callbacks.onTrainEnd();
+  return history;
+}
+
+/** Mean loss (and accuracy, for classification losses) over a data set. */
+export async function evaluateNative(model: NativeModel, x: Tensor, y: Tensor, batchSize: number): Promise<{ loss: number; accuracy?: number }> {
+  const r = await awaitNative(callNative(() => model.evaluate(x.native, y.native, batchSize)));
+  return r.total ? { loss: r.loss, accuracy: (r.correct ?? 0) / r.total } : { loss: r.loss };
+}
