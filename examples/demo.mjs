@@ -1,7 +1,9 @@
-// The main demo (`npm run demo`). For now: real tensor work on the native core. It grows into the
-// training demo (MNIST, char-level LSTM) as the model families land.
+// The main demo (`npm run demo`): real tensor work on the native core, the seed's first models,
+// and a fully connected network trained on MNIST with progress output. It grows with the model
+// families (CNN, LSTM language model...).
 import { performance } from 'node:perf_hooks';
 import * as zd from '../dist/index.mjs';
+import { trainMnistMlp } from './mnist-mlp.mjs';
 
 const info = zd.backendInfo();
 console.log(`zerodl native core: ${info.threads} threads, SIMD ${info.simd}, GEMM ${info.gemm}\n`);
@@ -19,32 +21,15 @@ for (const n of [128, 256, 512, 1024]) {
   console.log(`  n=${String(n).padStart(4)}  ${ms.toFixed(2).padStart(7)} ms  ${((2 * n ** 3) / ms / 1e6).toFixed(1).padStart(6)} GFLOP/s`);
 }
 
-// 2. The seed's chapter 2 problem, solved with tensor ops: fit salary = w * years + b by batch
-//    gradient descent on E = 1/2 sum (t - y)^2 (the seed's data: years of work -> monthly salary).
-const years = zd.tensor([[5], [3], [8], [1.4], [10.1]]);
-const salary = zd.tensor([[5500], [2300], [7600], [1800], [11400]]);
-let w = zd.zeros([1, 1]);
-let b = zd.zeros([1]);
-const lr = 0.01;
-for (let epoch = 1; epoch <= 2000; epoch++) {
-  const y = zd.add(zd.matmul(years, w), b);
-  const err = zd.sub(salary, y); // t - y
-  const gradW = zd.matmul(years, err, { transposeA: true }); // sum x (t - y)
-  const gradB = zd.sum(err, 0);
-  w = zd.add(w, zd.mul(gradW, lr / 5));
-  b = zd.add(b, zd.mul(gradB, lr / 5));
-  if (epoch % 500 === 0) {
-    const loss = (zd.sum(zd.mul(err, err)).toArray() / 2).toFixed(0);
-    console.log(`\nlinear unit, epoch ${epoch}: E = ${loss}`);
-  }
-}
-const [[wv]] = w.toArray();
-const [bv] = b.toArray();
-console.log(`  fitted salary = ${wv.toFixed(1)} * years + ${bv.toFixed(1)}`);
-for (const yrs of [3.4, 15, 1.5, 6.3]) {
-  const pred = zd.add(zd.matmul(zd.tensor([[yrs]]), w), b).toArray()[0][0];
-  console.log(`  ${String(yrs).padStart(4)} years -> ${pred.toFixed(0)} per month`);
-}
+// 2. The seed's chapters 1 and 2: a perceptron learns AND; a linear unit learns salary from
+//    years of work by SGD (numbers identical to the seed's Python).
+const and = new zd.Perceptron(2);
+and.train([[1, 1], [0, 0], [1, 0], [0, 1]], [1, 0, 0, 0], { epochs: 10, learningRate: 0.1 });
+console.log(`\nperceptron (AND): ${String(and).trim().replace(/\n/g, ', ')}; predicts ${and.predict([[1, 1], [0, 0], [1, 0], [0, 1]]).join(' ')}`);
+const salary = new zd.LinearUnit(1);
+salary.train([[5], [3], [8], [1.4], [10.1]], [5500, 2300, 7600, 1800, 11400], { epochs: 10, learningRate: 0.01 });
+console.log(`linear unit (salary): ${String(salary).trim().replace(/\n/g, ', ')}`);
+for (const yrs of [3.4, 15, 1.5, 6.3]) console.log(`  ${String(yrs).padStart(4)} years -> ${salary.predict([yrs]).toFixed(2)} per month`);
 
 // 3. Softmax of logits, stable even when they are huge.
 const probs = zd.softmax(zd.tensor([[2, 1, 0.1], [1000, 1001, 1002]])).toArray();
@@ -65,3 +50,8 @@ try {
 } catch (err) {
   console.log(`\n${err.name} (${err.code}): ${err.message}`);
 }
+
+// 6. Chapter 3: a fully connected network on MNIST (784-256-128-10, relu, Adam), with progress.
+console.log('\nMNIST: training a 784-256-128-10 network on 55,000 images (5,000 held out for validation)');
+const { accuracy, loss, seconds } = await trainMnistMlp({ epochs: 8 });
+console.log(`MNIST test accuracy ${(accuracy * 100).toFixed(2)}% on 10,000 unseen images (loss ${loss.toFixed(4)}), trained in ${seconds.toFixed(1)} s`);

