@@ -76,7 +76,7 @@ export function ensureVenv({ extras = [], log = (m) => console.error(m) } = {}) 
   return VENV_PYTHON;
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const options = Object.fromEntries(OPTIONAL.map((s) => [`with-${s}`, { type: 'boolean', default: false }]));
   let values;
   try {

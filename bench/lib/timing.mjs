@@ -1,6 +1,6 @@
 // Shared pieces for the Node runners (impls/*.mjs, peers/*.mjs): read the plan that
 // run.mjs passes as a JSON argument, time a case, and print JSON lines.
-// peers/numpy_w1.py mirrors timeReps() in Python; keep the two in step.
+// peers/pyrunner.py mirrors timeReps() and runCases() in Python; keep them in step.
 
 /** The plan: {workload, seeds: [a, b], policy: {warmup, minReps, maxReps, targetMs}, cases: [...]}. */
 export function readPlan(arg) {
@@ -11,23 +11,46 @@ export function readPlan(arg) {
   return JSON.parse(arg);
 }
 
-/**
- * Runs fn `warmup` times untimed, then times it until it has at least `minReps`
- * samples and either `targetMs` of timed work or `maxReps` samples. Fast cases thus
- * get many samples (stable medians), slow ones exactly minReps.
- */
-export function timeReps(fn, { warmup, minReps, maxReps, targetMs }) {
-  for (let i = 0; i < warmup; i++) fn();
+// The stopping rule of every rep loop (Node and Python): at least `minReps` samples, then
+// more while under `targetMs` of timed work and `maxReps` samples. Fast cases thus get
+// many samples (stable medians), slow ones exactly minReps.
+function repLoop({ minReps, maxReps, targetMs }) {
   const times = [];
   let total = 0;
-  while (times.length < minReps || (total < targetMs && times.length < maxReps)) {
+  return {
+    times,
+    more: () => times.length < minReps || (total < targetMs && times.length < maxReps),
+    add(t0) {
+      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+      times.push(ms);
+      total += ms;
+    },
+  };
+}
+
+/** Runs the synchronous fn `warmup` times untimed, then times it per the policy (see repLoop). */
+export function timeReps(fn, policy) {
+  for (let i = 0; i < policy.warmup; i++) fn();
+  const loop = repLoop(policy);
+  while (loop.more()) {
     const t0 = process.hrtime.bigint();
     fn();
-    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-    times.push(ms);
-    total += ms;
+    loop.add(t0);
   }
-  return times;
+  return loop.times;
+}
+
+/** timeReps for an async fn: each rep lasts until fn's promise settles (e.g. a training
+ *  step run off the JS thread). Reps run one after the other, never overlapping. */
+export async function timeRepsAsync(fn, policy) {
+  for (let i = 0; i < policy.warmup; i++) await fn();
+  const loop = repLoop(policy);
+  while (loop.more()) {
+    const t0 = process.hrtime.bigint();
+    await fn();
+    loop.add(t0);
+  }
+  return loop.times;
 }
 
 export function emit(obj) {
@@ -35,16 +58,18 @@ export function emit(obj) {
 }
 
 /**
- * For each case of the plan, `timeCase(c)` returns its times (ms); prints one result
- * line per case: the case's own fields (e.g. m, n, k, flops) plus times_ms, or an
- * `error` instead, so one failing case does not hide the others.
+ * For each case of the plan, `timeCase(c)` returns its times (ms), or an object with
+ * `times_ms` and any extra fields to record (e.g. the loss before and after, as a sanity
+ * check); prints one result line per case: the case's own fields (e.g. m, n, k, flops)
+ * plus times_ms, or an `error` instead, so one failing case does not hide the others.
  */
 export async function runCases(plan, impl, timeCase) {
   for (const c of plan.cases) {
     const { id, label, ...fields } = c;
     const head = { workload: plan.workload, impl, case: id, ...fields };
     try {
-      emit({ ...head, times_ms: await timeCase(c) });
+      const out = await timeCase(c);
+      emit({ ...head, ...(Array.isArray(out) ? { times_ms: out } : out) });
     } catch (e) {
       emit({ ...head, error: String(e?.message ?? e).split('\n')[0] });
     }

@@ -1,0 +1,32 @@
+// Seeded random inputs for the Node runners (zerodl and tfjs draw the same values).
+// mulberry32: a tiny 32-bit PRNG (uint32 per call), plenty for benchmark inputs, identical on every machine.
+
+function mulberry32(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (t ^ (t >>> 14)) >>> 0;
+  };
+}
+
+// The top 24 bits as a float in [0, 1): exact in float32, so it never rounds up to 1.
+const unit = (u32) => (u32 >>> 8) / 16777216;
+
+/** n float32 values uniform in [0, 1). */
+export function uniformF32(n, seed) {
+  const next = mulberry32(seed);
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = unit(next());
+  return out;
+}
+
+/** n integer class labels uniform in 0..classes-1, as float32 (what the models take). */
+export function labelsF32(n, classes, seed) {
+  const next = mulberry32(seed);
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = Math.floor(unit(next()) * classes);
+  return out;
+}
