@@ -67,6 +67,8 @@ const c = zd.matmul(zd.tensor([[1, 2], [3, 4]]), zd.tensor([[5, 6], [7, 8]]));
 if (JSON.stringify(c.toArray()) !== '[[19,22],[43,50]]') throw new Error('wrong product ' + c.toArray());
 try { zd.matmul(zd.zeros([2, 3]), zd.zeros([2, 3])); throw new Error('no error'); }
 catch (e) { if (!(e instanceof zd.ShapeMismatchError)) throw e; }
+const { loadDiabetes } = require('zerodl/datasets'); // the data files ship in the package
+if (loadDiabetes().count !== 442) throw new Error('diabetes data missing');
 console.log('cjs ok', require.resolve('${pkg.name}-${platform}'));
 `,
 );
