@@ -13,13 +13,14 @@ import { startCpuWatch } from './lib/cpuload.mjs';
 import { summarize } from './lib/stats.mjs';
 import { analyse, BUSY_PCT } from './lib/analyse.mjs';
 import { renderText, renderMarkdown } from './lib/render.mjs';
-import { ensureVenv } from './setup.mjs';
+import { ensureVenv, missingOptional } from './setup.mjs';
 import { WORKLOADS } from './workloads/index.mjs';
 
 // Per round and case: warm-ups, then at least minReps timed reps, more while under
-// targetMs (see lib/timing.mjs). Full runs measure every impl in 4 rounds, alternating
-// forward and reverse order, so the machine's swings in speed (a VM's second core comes
-// and goes) hit zerodl and its peers alike; the rounds' times are pooled (>= 12 reps).
+// targetMs (see lib/timing.mjs); a workload's `policy` overrides keys of these. Full
+// runs measure every impl in 4 rounds, alternating forward and reverse order, so the
+// machine's swings in speed (a VM's second core comes and goes) hit zerodl and its
+// peers alike; the rounds' times are pooled (>= 12 reps).
 const POLICIES = {
   full: { rounds: 4, warmup: 2, minReps: 3, maxReps: 50, targetMs: 250 },
   quick: { rounds: 1, warmup: 1, minReps: 3, maxReps: 20, targetMs: 50 },
@@ -81,6 +82,9 @@ function launcher(impl) {
     if (v.error) return { unavailable: v.error };
     cmd = v.python;
   }
+  // An optional peer (e.g. torch) is never installed on the fly: too big to impose.
+  const missing = impl.optional && missingOptional(impl.optional);
+  if (missing) return { unavailable: missing };
   return { cmd, args: [join(BENCH_DIR, impl.script), ...(impl.args ?? [])] };
 }
 
@@ -144,13 +148,13 @@ function pool(prev, next) {
 async function main() {
   const opts = parseCli();
   const mode = opts.quick ? 'quick' : 'full';
-  const policy = POLICIES[mode];
   const machine = machineFacts();
   console.error(`zerodl bench (${mode}): ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}`);
 
   const workloads = [];
   for (const id of opts.ids) {
     const def = WORKLOADS[id];
+    const policy = { ...POLICIES[mode], ...def.policy }; // a workload may need e.g. more warm-up
     console.error(`\n${id}: ${def.title}`);
     const outcomes = {};
     const impls = def.impls.filter((i) => !opts.only || opts.only.includes(i.name));

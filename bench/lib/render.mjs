@@ -73,8 +73,11 @@ function skipLines(w) {
 function targetLines(w) {
   return w.targets.map((t) => {
     const need = `needs >= ${t.min.toFixed(2)}x`;
-    if (t.verdict === 'n/a') return `n/a   ${t.label}: ${t.note} (${need})`;
-    return `${t.verdict.padEnd(5)} ${t.label}: zerodl/${t.peer} = ${fmtRatio(t.ratio)} (${need})` +
+    const what = t.title ? `${t.title} (${t.label})` : t.label;
+    if (t.verdict === 'n/a') return `n/a   ${what}: ${t.note} (${need})`;
+    const fastest = t.peers?.length > 1 ? ` (fastest of ${t.peers.join(', ')})` : '';
+    return `${t.verdict.padEnd(5)} ${what}: zerodl/${t.peer}${fastest} = ${fmtRatio(t.ratio)} (${need})` +
+      (t.note ? `; ${t.note}` : '') +
       (t.indicative ? ' [quick run: indicative only]' : '') +
       (t.busy ? ' [machine was busy: unreliable]' : '');
   });

@@ -15,7 +15,11 @@ const BACKENDS: [Backend; 4] = [Backend::Gemm, Backend::GemmRayon, Backend::Gemm
 fn main() {
     println!("threads: {}", parallel::num_threads());
     println!("{:>16} {:>22} {:>22} {:>22} {:>22}", "m x n x k", "Gemm (production)", "GemmRayon", "GemmTeam", "MatrixMultiply");
-    let shapes = [(64, 64, 64), (128, 128, 128), (256, 256, 256), (512, 512, 512), (1024, 1024, 1024), (32, 1024, 256)];
+    let shapes: Vec<(usize, usize, usize)> = match std::env::args().nth(1).as_deref() {
+        // The products of a W2 training step (784-256-128-10 MLP, batch 128), as m x n x k.
+        Some("w2") => vec![(128, 256, 784), (128, 128, 256), (256, 784, 128), (128, 256, 128), (128, 784, 256)],
+        _ => vec![(64, 64, 64), (128, 128, 128), (256, 256, 256), (512, 512, 512), (1024, 1024, 1024), (32, 1024, 256)],
+    };
     for (m, n, k) in shapes {
         let a = uniform_vec(m * k, -1.0, 1.0, 1);
         let b = uniform_vec(k * n, -1.0, 1.0, 2);

@@ -3,7 +3,7 @@
 
 use super::layer::{Layer, Param};
 use super::loss::{Correct, Loss};
-use super::optim::{clip_grad_norm, Optimizer};
+use super::optim::{clip_grad_norm, grad_norm, Optimizer};
 use crate::shape::fmt_shape;
 use crate::{Error, ErrorKind, Result, Tensor};
 
@@ -136,7 +136,7 @@ impl Sequential {
         let mut params: Vec<&mut Param> = self.layers.iter_mut().flat_map(|l| l.params_mut().iter_mut()).collect();
         let norm = match training.clip_norm {
             Some(max) => clip_grad_norm(&mut params, max),
-            None => params.iter().flat_map(|p| p.grad.iter()).map(|&g| g * g).sum::<f32>(),
+            None => grad_norm(&params),
         };
         if !norm.is_finite() {
             return Err(Error::new(ErrorKind::NonFinite, "a gradient became non-finite (NaN or infinite)"));

@@ -71,6 +71,10 @@ impl Optimizer {
                 self.second.push(Vec::new());
             }
             match self.config {
+                // Plain SGD is w -= lr * g: one SIMD pass.
+                OptimizerConfig::Sgd { learning_rate: lr, momentum, weight_decay, .. } if momentum == 0.0 && weight_decay == 0.0 => {
+                    crate::kernels::simd::axpy(-lr, &p.grad, &mut p.value);
+                }
                 OptimizerConfig::Sgd { learning_rate: lr, momentum: mu, nesterov, weight_decay: wd } => {
                     let v = &mut self.first[i];
                     for ((w, &g), v) in p.value.iter_mut().zip(&p.grad).zip(v.iter_mut()) {
@@ -107,9 +111,21 @@ impl Optimizer {
     }
 }
 
+/// The global L2 norm of all gradients (non-finite if any gradient is).
+pub fn grad_norm(params: &[&mut Param]) -> f32 {
+    let fast = params.iter().map(|p| f64::from(crate::kernels::simd::dot(&p.grad, &p.grad))).sum::<f64>();
+    if fast.is_finite() {
+        return fast.sqrt() as f32;
+    }
+    // Squares of huge but finite gradients overflow f32: redo in f64 (still inf/NaN if a gradient is).
+    let exact = params.iter().flat_map(|p| p.grad.iter()).map(|&g| f64::from(g) * f64::from(g)).sum::<f64>();
+    let norm = exact.sqrt();
+    if norm.is_finite() { norm.min(f64::from(f32::MAX)) as f32 } else { norm as f32 }
+}
+
 /// Scales all gradients so their global L2 norm is at most `max_norm`; returns the norm before.
 pub fn clip_grad_norm(params: &mut [&mut Param], max_norm: f32) -> f32 {
-    let total = params.iter().flat_map(|p| p.grad.iter()).map(|&g| f64::from(g) * f64::from(g)).sum::<f64>().sqrt() as f32;
+    let total = grad_norm(params);
     if total > max_norm {
         let scale = max_norm / (total + 1e-6);
         for p in params.iter_mut() {

@@ -219,6 +219,30 @@ pub unsafe fn sum(x: *const f32, n: usize) -> f32 {
 }
 
 /// # Safety
+/// AVX2+FMA present; `a`, `b` valid for `n` elements.
+#[target_feature(enable = "avx2,fma")]
+pub unsafe fn dot(a: *const f32, b: *const f32, n: usize) -> f32 {
+    let mut acc = [_mm256_setzero_ps(); 4];
+    let body = n - n % (4 * LANES);
+    let mut i = 0;
+    while i < body {
+        for (k, s) in acc.iter_mut().enumerate() {
+            let off = i + k * LANES;
+            *s = _mm256_fmadd_ps(_mm256_loadu_ps(a.add(off)), _mm256_loadu_ps(b.add(off)), *s);
+        }
+        i += 4 * LANES;
+    }
+    let v = _mm256_add_ps(_mm256_add_ps(acc[0], acc[1]), _mm256_add_ps(acc[2], acc[3]));
+    let mut lanes = [0.0f32; LANES];
+    _mm256_storeu_ps(lanes.as_mut_ptr(), v);
+    let mut total: f32 = lanes.iter().sum();
+    for j in body..n {
+        total += *a.add(j) * *b.add(j);
+    }
+    total
+}
+
+/// # Safety
 /// AVX2+FMA present; `x` valid for `n` elements, none NaN (mod.rs checks).
 #[target_feature(enable = "avx2,fma")]
 pub unsafe fn max(x: *const f32, n: usize) -> f32 {

@@ -145,6 +145,24 @@ pub fn sum(x: &[f32]) -> f32 {
     sum_with(level(), x)
 }
 
+/// Dot product `sum(a[i] * b[i])`, blocked like [`sum_with`] for precision. NaN or infinite inputs
+/// give a non-finite result, which makes `dot(g, g)` a cheap finiteness check too.
+pub fn dot_with(level: Level, a: &[f32], b: &[f32]) -> f32 {
+    assert_eq!(a.len(), b.len(), "dot length mismatch");
+    const BLOCK: usize = 4096;
+    a.chunks(BLOCK)
+        .zip(b.chunks(BLOCK))
+        .map(|(x, y)| {
+            // SAFETY: both pointers cover x.len() elements.
+            f64::from(unsafe { dispatch!(level, dot(x.as_ptr(), y.as_ptr(), x.len())) })
+        })
+        .sum::<f64>() as f32
+}
+
+pub fn dot(a: &[f32], b: &[f32]) -> f32 {
+    dot_with(level(), a, b)
+}
+
 /// Maximum element (`-inf` for an empty slice; NaN if any element is NaN).
 pub fn max_with(level: Level, x: &[f32]) -> f32 {
     if x.iter().any(|v| v.is_nan()) {

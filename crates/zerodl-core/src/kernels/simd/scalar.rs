@@ -84,6 +84,12 @@ pub unsafe fn sum(x: *const f32, n: usize) -> f32 {
 }
 
 /// # Safety
+/// `a`, `b` valid for `n` elements.
+pub unsafe fn dot(a: *const f32, b: *const f32, n: usize) -> f32 {
+    (0..n).map(|i| f64::from(*a.add(i)) * f64::from(*b.add(i))).sum::<f64>() as f32
+}
+
+/// # Safety
 /// `x` valid for `n` elements.
 pub unsafe fn max(x: *const f32, n: usize) -> f32 {
     (0..n).map(|i| *x.add(i)).fold(f32::NEG_INFINITY, f32::max)

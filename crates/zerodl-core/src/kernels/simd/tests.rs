@@ -174,3 +174,19 @@ fn in_place_forms_match_out_of_place() {
     scale_inplace(2.0, &mut acc);
     assert!(acc.iter().zip(&x).all(|(&a, &v)| a == 2.0 * v * v));
 }
+
+#[test]
+fn dot_matches_f64_and_flags_non_finite_values() {
+    for level in available_levels() {
+        for n in LENGTHS {
+            let (a, b) = (ramp(n, -2.0, 3.0), ramp(n, 1.5, -0.5));
+            let want: f64 = a.iter().zip(&b).map(|(&x, &y)| f64::from(x) * f64::from(y)).sum();
+            assert!((f64::from(dot_with(level, &a, &b)) - want).abs() < 1e-3, "{level:?} n={n}");
+        }
+        let mut g = vec![1.0f32; 100];
+        g[57] = f32::INFINITY;
+        assert!(!dot_with(level, &g, &g).is_finite());
+        g[57] = f32::NAN;
+        assert!(dot_with(level, &g, &g).is_nan());
+    }
+}

@@ -1,0 +1,64 @@
+"""W2 (MLP train step) on PyTorch CPU. Usage: python torch_w2.py <plan-json>
+
+Optional peer: `node bench/setup.mjs --with-torch` installs it (PyPI's torch is the CUDA
+build, ~3 GB of wheels); run.mjs reports it unavailable until then. nn.Sequential of
+Linear/ReLU + CrossEntropyLoss (on logits: log-softmax and NLL in one) + plain SGD; a step
+is zero_grad, forward, loss, backward, step, plus loss.item() as a training loop logs it.
+run.mjs sets OMP_NUM_THREADS and MKL_NUM_THREADS to the core count; we also call
+torch.set_num_threads(cores).
+"""
+import os
+import platform
+import sys
+
+import numpy as np
+
+from pyrunner import emit, read_plan, run_cases, time_reps
+
+try:
+    import torch
+except ImportError:
+    sys.exit("torch not installed: run node bench/setup.mjs --with-torch")
+
+
+def main():
+    plan = read_plan("torch_w2.py")
+    # The CPUs we may run on, as Node's os.availableParallelism() counts them for the others.
+    torch.set_num_threads(len(os.sched_getaffinity(0)))
+    emit({"meta": {"impl": "torch", "torch": torch.__version__, "python": platform.python_version(),
+                   "threads": torch.get_num_threads(), "cpu": torch.backends.cpu.get_cpu_capability(),
+                   "mkl": torch.backends.mkl.is_available(),
+                   "mkldnn": torch.backends.mkldnn.is_available()}})
+    seed_a, seed_b = plan["seeds"]
+
+    def time_case(c):
+        units, n = c["units"], c["batch"]
+        torch.manual_seed(seed_a)
+        layers = []
+        for fan_in, fan_out in zip(units[:-1], units[1:]):
+            layers += [torch.nn.Linear(fan_in, fan_out), torch.nn.ReLU()]
+        model = torch.nn.Sequential(*layers[:-1])  # no relu after the last layer: logits
+        loss_fn = torch.nn.CrossEntropyLoss()
+        opt = torch.optim.SGD(model.parameters(), lr=c["learningRate"])
+        # The same values as the NumPy runner draws.
+        x = torch.from_numpy(np.random.default_rng(seed_a).random((n, units[0]), dtype=np.float32))
+        y = torch.from_numpy(np.random.default_rng(seed_b).integers(0, c["classes"], n))
+        losses = []
+
+        def step():
+            opt.zero_grad()
+            loss = loss_fn(model(x), y)
+            loss.backward()
+            opt.step()
+            losses.append(loss.item())
+
+        times = time_reps(step, **plan["policy"])
+        if not np.isfinite(losses[-1]):
+            raise FloatingPointError(f"loss is {losses[-1]} after {len(times)} timed steps")
+        return {"times_ms": times, "loss_first": losses[0], "loss_last": losses[-1]}
+
+    run_cases(plan, "torch", time_case)
+
+
+if __name__ == "__main__":
+    main()
