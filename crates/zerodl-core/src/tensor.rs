@@ -116,6 +116,11 @@ impl Tensor {
 
     /// The index of the first NaN or infinite element, if any.
     pub fn first_non_finite(&self) -> Option<usize> {
+        // A SIMD sum is finite when every element is (barring overflow of huge values, when the
+        // exact scan below decides): the common all-finite case costs one fast pass.
+        if crate::kernels::simd::sum(self.as_slice()).is_finite() {
+            return None;
+        }
         self.as_slice().iter().position(|v| !v.is_finite())
     }
 }

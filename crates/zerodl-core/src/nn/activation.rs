@@ -61,11 +61,8 @@ impl Activation {
             Activation::Identity => {}
             Activation::Sigmoid => grad.iter_mut().zip(y).for_each(|(g, &y)| *g *= y * (1.0 - y)),
             Activation::Tanh => grad.iter_mut().zip(y).for_each(|(g, &y)| *g *= 1.0 - y * y),
-            Activation::Relu => grad.iter_mut().zip(y).for_each(|(g, &y)| {
-                if y <= 0.0 {
-                    *g = 0.0
-                }
-            }),
+            // A select, not a branch, so the loop vectorises.
+            Activation::Relu => grad.iter_mut().zip(y).for_each(|(g, &y)| *g = if y > 0.0 { *g } else { 0.0 }),
             // Jacobian-vector product of softmax: dz = y * (dy - sum(dy * y)).
             Activation::Softmax => {
                 for (g, y) in grad.chunks_mut(width).zip(y.chunks(width)) {

@@ -81,7 +81,8 @@ impl Layer for Dense {
         let batch = self.check_input(x)?;
         let (n, k) = (self.units, self.inputs);
         // Start from the bias on every row, then C += x W^T.
-        let mut z: Vec<f32> = self.params[1].value.iter().copied().cycle().take(batch * n).collect();
+        let mut z = vec![0.0f32; batch * n];
+        z.chunks_mut(n).for_each(|row| row.copy_from_slice(&self.params[1].value));
         sgemm(batch, n, k, 1.0, Operand::packed(x.as_slice(), batch, k, false), Operand::packed(&self.params[0].value, k, n, true), 1.0, &mut z, n);
         // Fused losses need the logits; kept on every forward so they are never stale.
         if matches!(self.activation, Activation::Softmax | Activation::Sigmoid) {
