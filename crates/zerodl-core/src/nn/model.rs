@@ -141,7 +141,7 @@ impl Sequential {
         if !norm.is_finite() {
             return Err(Error::new(ErrorKind::NonFinite, "a gradient became non-finite (NaN or infinite)"));
         }
-        training.optimizer.step(params.into_iter());
+        training.optimizer.step(&mut params)?;
         Ok(stats)
     }
 

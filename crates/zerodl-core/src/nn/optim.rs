@@ -1,7 +1,7 @@
 //! Optimizers (PyTorch's update rules) and gradient clipping by global norm.
 
 use super::layer::Param;
-use crate::{invalid_arg, Result};
+use crate::{invalid_arg, Error, ErrorKind, Result};
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum OptimizerConfig {
@@ -52,32 +52,40 @@ pub struct Optimizer {
     first: Vec<Vec<f32>>,
     /// Second moments (Adam).
     second: Vec<Vec<f32>>,
+    /// The new values are computed here and swapped in only if all are finite.
+    staged: Vec<Vec<f32>>,
     step: u64,
 }
 
 impl Optimizer {
     pub fn new(config: OptimizerConfig) -> Result<Optimizer> {
         config.validate()?;
-        Ok(Optimizer { config, first: Vec::new(), second: Vec::new(), step: 0 })
+        Ok(Optimizer { config, first: Vec::new(), second: Vec::new(), staged: Vec::new(), step: 0 })
     }
 
-    /// Applies one update to every parameter from its `grad`.
-    pub fn step<'a>(&mut self, params: impl Iterator<Item = &'a mut Param>) {
+    /// Applies one update to every parameter from its `grad`. The new values are staged and
+    /// committed together only if every one is finite; otherwise the parameters keep their last
+    /// (finite) values and the step fails with `ERR_NON_FINITE`.
+    pub fn step(&mut self, params: &mut [&mut Param]) -> Result<()> {
         self.step += 1;
         let t = self.step as i32;
-        for (i, p) in params.enumerate() {
+        for (i, p) in params.iter().enumerate() {
             if self.first.len() <= i {
                 self.first.push(vec![0.0; p.value.len()]);
                 self.second.push(Vec::new());
+                self.staged.push(Vec::new());
             }
+            let w_new = &mut self.staged[i];
+            w_new.clear();
+            w_new.extend_from_slice(&p.value);
             match self.config {
                 // Plain SGD is w -= lr * g: one SIMD pass.
                 OptimizerConfig::Sgd { learning_rate: lr, momentum, weight_decay, .. } if momentum == 0.0 && weight_decay == 0.0 => {
-                    crate::kernels::simd::axpy(-lr, &p.grad, &mut p.value);
+                    crate::kernels::simd::axpy(-lr, &p.grad, w_new);
                 }
                 OptimizerConfig::Sgd { learning_rate: lr, momentum: mu, nesterov, weight_decay: wd } => {
                     let v = &mut self.first[i];
-                    for ((w, &g), v) in p.value.iter_mut().zip(&p.grad).zip(v.iter_mut()) {
+                    for ((w, &g), v) in w_new.iter_mut().zip(&p.grad).zip(v.iter_mut()) {
                         let g = g + wd * *w;
                         let update = if mu == 0.0 {
                             g
@@ -94,7 +102,7 @@ impl Optimizer {
                     }
                     let (m, v) = (&mut self.first[i], &mut self.second[i]);
                     let (c1, c2) = (1.0 - b1.powi(t), 1.0 - b2.powi(t));
-                    for (((w, &g), m), v) in p.value.iter_mut().zip(&p.grad).zip(m.iter_mut()).zip(v.iter_mut()) {
+                    for (((w, &g), m), v) in w_new.iter_mut().zip(&p.grad).zip(m.iter_mut()).zip(v.iter_mut()) {
                         let g = if decoupled {
                             *w -= lr * wd * *w;
                             g
@@ -108,7 +116,19 @@ impl Optimizer {
                 }
             }
         }
+        if let Some(i) = self.staged.iter().take(params.len()).position(|w| !all_finite(w)) {
+            return Err(Error::new(ErrorKind::NonFinite, format!("the update would make parameter {i} non-finite (learning rate too large?)")));
+        }
+        for (p, w_new) in params.iter_mut().zip(&mut self.staged) {
+            std::mem::swap(&mut p.value, w_new);
+        }
+        Ok(())
     }
+}
+
+/// True when no element is NaN or infinite (one SIMD pass in the common case).
+fn all_finite(x: &[f32]) -> bool {
+    crate::kernels::simd::sum(x).is_finite() || x.iter().all(|v| v.is_finite())
 }
 
 /// The global L2 norm of all gradients (non-finite if any gradient is).
@@ -153,8 +173,8 @@ mod tests {
         for (nesterov, want) in [(false, -0.29f32), (true, -0.461)] {
             let mut opt = Optimizer::new(OptimizerConfig::Sgd { learning_rate: 0.1, momentum: 0.9, nesterov, weight_decay: 0.0 }).unwrap();
             let mut p = param(&[0.0], &[1.0]);
-            opt.step(std::iter::once(&mut p));
-            opt.step(std::iter::once(&mut p));
+            opt.step(&mut [&mut p]).unwrap();
+            opt.step(&mut [&mut p]).unwrap();
             assert!((p.value[0] - want).abs() < 1e-6, "nesterov {nesterov}: {}", p.value[0]);
         }
     }
@@ -164,7 +184,7 @@ mod tests {
         // Bias correction makes the first Adam step lr * sign(g) (up to epsilon).
         let mut opt = Optimizer::new(OptimizerConfig::Adam { learning_rate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weight_decay: 0.0, decoupled: false }).unwrap();
         let mut p = param(&[1.0, 1.0], &[3.0, -0.5]);
-        opt.step(std::iter::once(&mut p));
+        opt.step(&mut [&mut p]).unwrap();
         assert!((p.value[0] - 0.99).abs() < 1e-6 && (p.value[1] - 1.01).abs() < 1e-6, "{:?}", p.value);
     }
 
@@ -172,12 +192,21 @@ mod tests {
     fn weight_decay_shrinks_weights_without_gradient() {
         let mut sgd = Optimizer::new(OptimizerConfig::Sgd { learning_rate: 0.1, momentum: 0.0, nesterov: false, weight_decay: 0.5 }).unwrap();
         let mut p = param(&[2.0], &[0.0]);
-        sgd.step(std::iter::once(&mut p));
+        sgd.step(&mut [&mut p]).unwrap();
         assert!((p.value[0] - 1.9).abs() < 1e-6);
         let mut adamw = Optimizer::new(OptimizerConfig::Adam { learning_rate: 0.1, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weight_decay: 0.5, decoupled: true }).unwrap();
         let mut q = param(&[2.0], &[0.0]);
-        adamw.step(std::iter::once(&mut q));
+        adamw.step(&mut [&mut q]).unwrap();
         assert!((q.value[0] - 1.9).abs() < 1e-6, "{}", q.value[0]);
+    }
+
+    #[test]
+    fn an_update_that_overflows_leaves_every_parameter_unchanged() {
+        let mut opt = Optimizer::new(OptimizerConfig::Sgd { learning_rate: 1e30, momentum: 0.0, nesterov: false, weight_decay: 0.0 }).unwrap();
+        let (mut a, mut b) = (param(&[1.0], &[1.0]), param(&[2.0], &[1e10]));
+        let err = opt.step(&mut [&mut a, &mut b]).unwrap_err();
+        assert_eq!(err.code(), "ERR_NON_FINITE");
+        assert_eq!((a.value[0], b.value[0]), (1.0, 2.0), "nothing committed, not even the finite one");
     }
 
     #[test]
