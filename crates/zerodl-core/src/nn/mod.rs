@@ -9,6 +9,7 @@ pub mod layer;
 pub mod loss;
 pub mod model;
 pub mod optim;
+pub mod recurrent;
 pub mod perceptron;
 
 pub use activation::Activation;

@@ -1,0 +1,18 @@
+//! Recurrent networks over whole sequences: simple RNN, LSTM and GRU in PyTorch's formulation and
+//! weight layout (weight_ih (G*H, D), weight_hh (G*H, H), bias_ih, bias_hh; LSTM gates i, f, g, o;
+//! GRU gates r, z, n with the reset applied after the hidden product).
+//!
+//! One call runs a layer over a batch of sequences. The input projection of every time step is
+//! one large GEMM before the recurrence; only h_{t-1} W_hh^T is sequential. Backward through time
+//! keeps the gate gradients of every step, then forms the weight gradients with one large GEMM
+//! each after the recurrence. Internally everything is time-major ([T, B, ...]), so each step's
+//! rows are contiguous; the public layout is batch-major ([B, T, ...]) like Keras and tfjs.
+
+mod cell;
+mod sequence;
+
+pub use cell::CellKind;
+pub use sequence::{backward_sequence, forward_sequence, RecurrentGrads, RecurrentWeights, SequenceCache, SequenceOutput};
+
+#[cfg(test)]
+mod tests;

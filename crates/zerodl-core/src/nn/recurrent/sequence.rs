@@ -1,0 +1,210 @@
+//! Whole-sequence forward and backward-through-time for one recurrent layer (one direction).
+
+use super::cell::{step_backward, step_forward, CellKind};
+use crate::kernels::gemm::{sgemm, Operand};
+use crate::kernels::simd::{self, BinaryOp};
+
+/// A layer's parameters in PyTorch's layout (G = gates of the cell kind, H hidden, D input).
+#[derive(Clone, Copy, Debug)]
+pub struct RecurrentWeights<'a> {
+    /// (G*H, D)
+    pub w_ih: &'a [f32],
+    /// (G*H, H)
+    pub w_hh: &'a [f32],
+    /// (G*H)
+    pub b_ih: &'a [f32],
+    /// (G*H)
+    pub b_hh: &'a [f32],
+}
+
+/// What backward needs from a training forward (time-major).
+pub struct SequenceCache {
+    pub kind: CellKind,
+    pub batch: usize,
+    pub steps: usize,
+    pub input: usize,
+    pub hidden: usize,
+    /// Inputs, [T, B, D].
+    x: Vec<f32>,
+    /// States h_0..h_T, [T+1, B, H].
+    h: Vec<f32>,
+    /// Cell states c_0..c_T (LSTM), [T+1, B, H].
+    c: Vec<f32>,
+    /// Post-activation gates, [T, B, G*H].
+    gates: Vec<f32>,
+    /// Hidden projections with b_hh, [T, B, G*H] (the GRU's n gate needs them in backward).
+    hp: Vec<f32>,
+}
+
+pub struct SequenceOutput {
+    /// h_1..h_T, batch-major [B, T, H].
+    pub outputs: Vec<f32>,
+    /// h_T, [B, H].
+    pub h_last: Vec<f32>,
+    /// c_T (LSTM; empty otherwise), [B, H].
+    pub c_last: Vec<f32>,
+    /// Present when the forward was asked to keep it.
+    pub cache: Option<SequenceCache>,
+}
+
+/// Gradients of one layer over a sequence.
+pub struct RecurrentGrads {
+    pub w_ih: Vec<f32>,
+    pub w_hh: Vec<f32>,
+    pub b_ih: Vec<f32>,
+    pub b_hh: Vec<f32>,
+    /// dE/dx, batch-major [B, T, D].
+    pub x: Vec<f32>,
+    /// dE/dh_0, [B, H].
+    pub h0: Vec<f32>,
+    /// dE/dc_0 (LSTM), [B, H].
+    pub c0: Vec<f32>,
+}
+
+/// [B, T, W] <-> [T, B, W].
+fn swap_batch_time(src: &[f32], outer: usize, inner: usize, width: usize) -> Vec<f32> {
+    let mut out = vec![0.0f32; src.len()];
+    for a in 0..outer {
+        for b in 0..inner {
+            let from = (a * inner + b) * width;
+            let to = (b * outer + a) * width;
+            out[to..to + width].copy_from_slice(&src[from..from + width]);
+        }
+    }
+    out
+}
+
+/// Runs the layer over `x` ([B, T, D], batch-major) from `h0` / `c0` ([B, H]; zeros if empty).
+#[allow(clippy::too_many_arguments)]
+pub fn forward_sequence(
+    kind: CellKind,
+    w: RecurrentWeights<'_>,
+    x: &[f32],
+    batch: usize,
+    steps: usize,
+    input: usize,
+    hidden: usize,
+    h0: &[f32],
+    c0: &[f32],
+    keep: bool,
+) -> SequenceOutput {
+    let gh = kind.gates() * hidden;
+    let (bh, rows) = (batch * hidden, batch * steps);
+    let x_tm = swap_batch_time(x, batch, steps, input);
+    // Input projection of every step in one GEMM: XP = X W_ih^T + b_ih, [T*B, G*H].
+    let mut xp = vec![0.0f32; rows * gh];
+    xp.chunks_mut(gh).for_each(|r| r.copy_from_slice(w.b_ih));
+    sgemm(rows, gh, input, 1.0, Operand::packed(&x_tm, rows, input, false), Operand::packed(w.w_ih, input, gh, true), 1.0, &mut xp, gh);
+
+    let mut h = vec![0.0f32; (steps + 1) * bh];
+    let mut c = if kind == CellKind::Lstm { vec![0.0f32; (steps + 1) * bh] } else { Vec::new() };
+    if !h0.is_empty() {
+        h[..bh].copy_from_slice(h0);
+    }
+    if !c0.is_empty() && !c.is_empty() {
+        c[..bh].copy_from_slice(c0);
+    }
+    // Gates and hidden projections of every step are kept only for backward; inference reuses
+    // one step's worth of memory.
+    let slots = if keep { steps } else { 1 };
+    let mut gates = vec![0.0f32; slots * batch * gh];
+    let mut hp_all = vec![0.0f32; slots * batch * gh];
+    for t in 0..steps {
+        let slot = if keep { t } else { 0 };
+        // The one sequential product: HP = h_{t-1} W_hh^T + b_hh.
+        let hp = &mut hp_all[slot * batch * gh..(slot + 1) * batch * gh];
+        hp.chunks_mut(gh).for_each(|r| r.copy_from_slice(w.b_hh));
+        let (h_before, h_after) = h.split_at_mut((t + 1) * bh);
+        let h_prev = &h_before[t * bh..];
+        sgemm(batch, gh, hidden, 1.0, Operand::packed(h_prev, batch, hidden, false), Operand::packed(w.w_hh, hidden, gh, true), 1.0, hp, gh);
+        let h_next = &mut h_after[..bh];
+        let (c_prev, c_next): (&[f32], &mut [f32]) = if c.is_empty() {
+            (&[], &mut [])
+        } else {
+            let (before, after) = c.split_at_mut((t + 1) * bh);
+            (&before[t * bh..], &mut after[..bh])
+        };
+        for b in 0..batch {
+            let row = (slot * batch + b) * gh;
+            let (hs, he) = (b * hidden, (b + 1) * hidden);
+            let cp = if c_prev.is_empty() { &[][..] } else { &c_prev[hs..he] };
+            let cn = if c_next.is_empty() { &mut [][..] } else { &mut c_next[hs..he] };
+            let xrow = (t * batch + b) * gh;
+            step_forward(kind, &xp[xrow..xrow + gh], &hp[b * gh..(b + 1) * gh], &h_prev[hs..he], cp, &mut gates[row..row + gh], &mut h_next[hs..he], cn);
+        }
+    }
+    let outputs = swap_batch_time(&h[bh..], steps, batch, hidden);
+    let h_last = h[steps * bh..].to_vec();
+    let c_last = if c.is_empty() { Vec::new() } else { c[steps * bh..].to_vec() };
+    let cache = keep.then_some(SequenceCache { kind, batch, steps, input, hidden, x: x_tm, h, c, gates, hp: hp_all });
+    SequenceOutput { outputs, h_last, c_last, cache }
+}
+
+/// Backward through time. `d_outputs` is dE/dh_t for every step ([B, T, H], batch-major; zeros
+/// where a step's output is unused), `d_h_last` / `d_c_last` the gradients of the final state
+/// ([B, H]; empty for none).
+pub fn backward_sequence(w: RecurrentWeights<'_>, cache: &SequenceCache, d_outputs: &[f32], d_h_last: &[f32], d_c_last: &[f32]) -> RecurrentGrads {
+    let SequenceCache { kind, batch, steps, input, hidden, .. } = *cache;
+    let gh = kind.gates() * hidden;
+    let (bh, rows) = (batch * hidden, batch * steps);
+    let dy = swap_batch_time(d_outputs, batch, steps, hidden);
+    let mut dh_next = if d_h_last.is_empty() { vec![0.0f32; bh] } else { d_h_last.to_vec() };
+    let mut dc = if kind == CellKind::Lstm {
+        if d_c_last.is_empty() { vec![0.0f32; bh] } else { d_c_last.to_vec() }
+    } else {
+        Vec::new()
+    };
+    let mut dgx = vec![0.0f32; rows * gh];
+    let mut dgh = vec![0.0f32; rows * gh];
+    let mut dh = vec![0.0f32; bh];
+    for t in (0..steps).rev() {
+        // dE/dh_t = from the output at t + from step t+1.
+        dh.copy_from_slice(&dy[t * bh..(t + 1) * bh]);
+        simd::binary_inplace(BinaryOp::Add, &mut dh, &dh_next);
+        dh_next.fill(0.0);
+        for b in 0..batch {
+            let row = (t * batch + b) * gh;
+            let (hs, he) = (b * hidden, (b + 1) * hidden);
+            fn state(v: &[f32], k: usize, bh: usize, hs: usize, he: usize) -> &[f32] {
+                if v.is_empty() { &[] } else { &v[k * bh + hs..k * bh + he] }
+            }
+            let dcb = if dc.is_empty() { &mut [][..] } else { &mut dc[hs..he] };
+            step_backward(
+                kind,
+                &cache.gates[row..row + gh],
+                &cache.hp[row..row + gh],
+                state(&cache.h, t, bh, hs, he),
+                state(&cache.c, t, bh, hs, he),
+                state(&cache.c, t + 1, bh, hs, he),
+                &dh[hs..he],
+                dcb,
+                &mut dgx[row..row + gh],
+                &mut dgh[row..row + gh],
+                &mut dh_next[hs..he],
+            );
+        }
+        // dE/dh_{t-1} += dG_h W_hh.
+        let dgh_t = &dgh[t * batch * gh..(t + 1) * batch * gh];
+        sgemm(batch, hidden, gh, 1.0, Operand::packed(dgh_t, batch, gh, false), Operand::packed(w.w_hh, gh, hidden, false), 1.0, &mut dh_next, hidden);
+    }
+    // Weight gradients for all steps at once: dW_ih = dGx^T X, dW_hh = dGh^T H_prev, biases = sums.
+    let mut g = RecurrentGrads {
+        w_ih: vec![0.0; gh * input],
+        w_hh: vec![0.0; gh * hidden],
+        b_ih: vec![0.0; gh],
+        b_hh: vec![0.0; gh],
+        x: Vec::new(),
+        h0: dh_next,
+        c0: dc,
+    };
+    sgemm(gh, input, rows, 1.0, Operand::packed(&dgx, gh, rows, true), Operand::packed(&cache.x, rows, input, false), 0.0, &mut g.w_ih, input);
+    sgemm(gh, hidden, rows, 1.0, Operand::packed(&dgh, gh, rows, true), Operand::packed(&cache.h[..rows * hidden], rows, hidden, false), 0.0, &mut g.w_hh, hidden);
+    for (rx, rh) in dgx.chunks(gh).zip(dgh.chunks(gh)) {
+        simd::binary_inplace(BinaryOp::Add, &mut g.b_ih, rx);
+        simd::binary_inplace(BinaryOp::Add, &mut g.b_hh, rh);
+    }
+    let mut dx_tm = vec![0.0f32; rows * input];
+    sgemm(rows, input, gh, 1.0, Operand::packed(&dgx, rows, gh, false), Operand::packed(w.w_ih, gh, input, false), 0.0, &mut dx_tm, input);
+    g.x = swap_batch_time(&dx_tm, steps, batch, input);
+    g
+}
