@@ -16,7 +16,7 @@ fn main() {
     let mut r = rng(1);
     for (i, (inp, out, act)) in [(784, 256, Activation::Relu), (256, 128, Activation::Relu), (128, 10, Activation::Softmax)].into_iter().enumerate() {
         let c = DenseConfig { units: out, activation: act, use_bias: true, kernel_init: Init::GlorotUniform, bias_init: Init::Zeros };
-        m.add(Box::new(Dense::new(&format!("d{i}"), inp, &c, &mut r).unwrap()));
+        m.add(Box::new(Dense::new(&format!("d{i}"), &[inp], &c, &mut r).unwrap()));
     }
     m.compile(Training { loss: Loss::CrossEntropy, optimizer: Optimizer::new(OptimizerConfig::Sgd { learning_rate: 0.01, momentum: 0.0, nesterov: false, weight_decay: 0.0 }).unwrap(), clip_norm: None }).unwrap();
     let x = random::uniform(&[128, 784], 0.0, 1.0, 1).unwrap();

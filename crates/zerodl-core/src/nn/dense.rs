@@ -13,6 +13,9 @@ use crate::{invalid_arg, Error, Result, Tensor};
 
 pub struct Dense {
     name: String,
+    /// Leading dims of one sample before the feature axis (e.g. [T] after a sequence layer):
+    /// the layer applies to every position, like Keras's Dense on 3-D inputs.
+    positions: Vec<usize>,
     inputs: usize,
     units: usize,
     activation: Activation,
@@ -33,7 +36,12 @@ pub struct DenseConfig {
 }
 
 impl Dense {
-    pub fn new(name: &str, inputs: usize, config: &DenseConfig, rng: &mut Rng) -> Result<Dense> {
+    /// A dense layer for samples of shape `input_shape` (features on the last axis).
+    pub fn new(name: &str, input_shape: &[usize], config: &DenseConfig, rng: &mut Rng) -> Result<Dense> {
+        let (positions, inputs) = match input_shape.split_last() {
+            Some((&last, lead)) => (lead.to_vec(), last),
+            None => invalid_arg!("{name}: a dense layer needs inputs with a feature axis, got a scalar shape"),
+        };
         if inputs == 0 || config.units == 0 {
             invalid_arg!("{name}: a dense layer needs inputs > 0 and units > 0, got {inputs} inputs and {} units", config.units);
         }
@@ -45,6 +53,7 @@ impl Dense {
         }
         Ok(Dense {
             name: name.to_string(),
+            positions,
             inputs,
             units: config.units,
             activation: config.activation,
@@ -55,16 +64,19 @@ impl Dense {
         })
     }
 
+    /// Rows to transform (batch x positions), after checking the shape.
     fn check_input(&self, x: &Tensor) -> Result<usize> {
-        match x.shape() {
-            [batch, width] if *width == self.inputs => Ok(*batch),
-            shape => Err(Error::shape_mismatch(format!(
-                "{}: expected input of shape [batch, {}], got {}",
-                self.name,
-                self.inputs,
-                fmt_shape(shape)
-            ))),
+        let shape = x.shape();
+        let per_sample: Vec<usize> = self.positions.iter().copied().chain([self.inputs]).collect();
+        if shape.len() != per_sample.len() + 1 || shape[1..] != per_sample[..] {
+            let dims: Vec<String> = per_sample.iter().map(|d| d.to_string()).collect();
+            return Err(Error::shape_mismatch(format!("{}: expected input of shape [batch, {}], got {}", self.name, dims.join(", "), fmt_shape(shape))));
         }
+        Ok(x.len() / self.inputs)
+    }
+
+    fn out_shape(&self, batch: usize) -> Vec<usize> {
+        std::iter::once(batch).chain(self.positions.iter().copied()).chain([self.units]).collect()
     }
 }
 
@@ -74,11 +86,11 @@ impl Layer for Dense {
     }
 
     fn output_shape(&self) -> Vec<usize> {
-        vec![self.units]
+        self.positions.iter().copied().chain([self.units]).collect()
     }
 
     fn forward(&mut self, x: &Tensor, training: bool) -> Result<Tensor> {
-        let batch = self.check_input(x)?;
+        let batch = self.check_input(x)?; // rows: samples x positions
         let (n, k) = (self.units, self.inputs);
         // Start from the bias on every row, then C += x W^T.
         let mut z = vec![0.0f32; batch * n];
@@ -93,7 +105,7 @@ impl Layer for Dense {
             self.input = Some(x.clone());
             self.output.clone_from(&z);
         }
-        Tensor::from_vec(&[batch, n], z)
+        Tensor::from_vec(&self.out_shape(x.shape()[0]), z)
     }
 
     fn backward(&mut self, mut grad: Vec<f32>, need_input_grad: bool) -> Result<Vec<f32>> {
@@ -112,7 +124,7 @@ impl Layer for Dense {
     fn backward_preactivation(&mut self, dz: Vec<f32>, need_input_grad: bool) -> Result<Vec<f32>> {
         let x = self.input.as_ref().ok_or_else(|| Error::new(crate::ErrorKind::Internal, format!("{}: backward without a training forward", self.name)))?;
         let (n, k) = (self.units, self.inputs);
-        let batch = x.shape()[0];
+        let batch = x.len() / k; // rows: samples x positions
         if dz.len() != batch * n {
             return Err(Error::shape_mismatch(format!("{}: gradient has {} values, expected {batch} x {n}", self.name, dz.len())));
         }

@@ -62,11 +62,15 @@ impl Loss {
         }
     }
 
-    fn targets<'a>(self, target: &'a Tensor, batch: usize, width: usize) -> Result<Targets<'a>> {
+    /// Reads targets for outputs of shape `out_shape` (rows = all but the last axis, e.g. batch, or
+    /// batch x time for a sequence model; classes / features on the last axis).
+    fn targets<'a>(self, target: &'a Tensor, out_shape: &[usize]) -> Result<Targets<'a>> {
         let shape = target.shape();
-        let flat_ok = shape == [batch, width] || (width == 1 && shape == [batch]);
+        let (rows_shape, width) = out_shape.split_at(out_shape.len() - 1);
+        let width = width[0];
+        let flat_ok = shape == out_shape || (width == 1 && shape == rows_shape);
         match self {
-            Loss::CrossEntropy if shape == [batch] => {
+            Loss::CrossEntropy if shape == rows_shape => {
                 let idx = target
                     .as_slice()
                     .iter()
@@ -91,24 +95,25 @@ impl Loss {
             _ => Err(Error::shape_mismatch(format!(
                 "targets of shape {} do not match model outputs of shape {}{}",
                 fmt_shape(shape),
-                fmt_shape(&[batch, width]),
-                if self == Loss::CrossEntropy { format!(" (or class indices of shape [{batch}])") } else { String::new() }
+                fmt_shape(out_shape),
+                if self == Loss::CrossEntropy { format!(" (or class indices of shape {})", fmt_shape(rows_shape)) } else { String::new() }
             ))),
         }
     }
 
-    /// Loss and gradient for `output` ([batch, width]), given the last layer's activation and
-    /// pre-activation (for the fused paths).
+    /// Loss (mean over rows) and gradient for `output` of shape `out_shape`, given the last
+    /// layer's activation and pre-activation (for the fused paths).
     pub fn forward_backward(
         self,
         output: &[f32],
         preactivation: Option<&[f32]>,
         act: Activation,
-        width: usize,
+        out_shape: &[usize],
         target: &Tensor,
     ) -> Result<LossGrad> {
+        let width = *out_shape.last().expect("outputs have a feature axis");
         let batch = output.len() / width.max(1);
-        let targets = self.targets(target, batch, width)?;
+        let targets = self.targets(target, out_shape)?;
         let scale = 1.0 / batch.max(1) as f32;
         match self {
             Loss::MeanSquaredError => {
@@ -155,9 +160,10 @@ impl Loss {
     }
 
     /// Accuracy counts for classification losses; `None` for regression.
-    pub fn correct(self, output: &[f32], act: Activation, width: usize, target: &Tensor) -> Result<Option<Correct>> {
+    pub fn correct(self, output: &[f32], act: Activation, out_shape: &[usize], target: &Tensor) -> Result<Option<Correct>> {
+        let width = *out_shape.last().expect("outputs have a feature axis");
         let batch = output.len() / width.max(1);
-        let targets = self.targets(target, batch, width)?;
+        let targets = self.targets(target, out_shape)?;
         let argmax = |row: &[f32]| row.iter().enumerate().fold(0, |best, (j, &v)| if v > row[best] { j } else { best });
         Ok(match self {
             Loss::MeanSquaredError => None,
@@ -200,13 +206,13 @@ mod tests {
         let z = [1.0f32, 2.0, 3.0, 1000.0, 0.0, -1000.0];
         let mut p = z.to_vec();
         Activation::Softmax.forward(&mut p, 3);
-        let out = Loss::CrossEntropy.forward_backward(&p, Some(&z), Activation::Softmax, 3, &t(&[2], &[2.0, 0.0])).unwrap();
+        let out = Loss::CrossEntropy.forward_backward(&p, Some(&z), Activation::Softmax, &[2, 3], &t(&[2], &[2.0, 0.0])).unwrap();
         let want = (-(3.0f64 - (1f64.exp() + 2f64.exp() + 3f64.exp()).ln()) + 0.0) / 2.0;
         assert!((out.value - want).abs() < 1e-6, "{} vs {want}", out.value);
         assert!(out.fused && out.grad.iter().all(|g| g.is_finite()));
         // One-hot targets give the same loss as indices.
         let onehot = t(&[2, 3], &[0.0, 0.0, 1.0, 1.0, 0.0, 0.0]);
-        let same = Loss::CrossEntropy.forward_backward(&p, Some(&z), Activation::Softmax, 3, &onehot).unwrap();
+        let same = Loss::CrossEntropy.forward_backward(&p, Some(&z), Activation::Softmax, &[2, 3], &onehot).unwrap();
         assert!((same.value - out.value).abs() < 1e-9);
         assert_eq!(same.grad, out.grad);
     }
@@ -214,10 +220,10 @@ mod tests {
     #[test]
     fn labels_out_of_range_and_bad_shapes_are_typed_errors() {
         let p = [0.5f32, 0.5, 0.5, 0.5];
-        let err = Loss::CrossEntropy.forward_backward(&p, None, Activation::Softmax, 2, &t(&[2], &[0.0, 2.0])).err().unwrap();
+        let err = Loss::CrossEntropy.forward_backward(&p, None, Activation::Softmax, &[2, 2], &t(&[2], &[0.0, 2.0])).err().unwrap();
         assert_eq!(err.code(), "ERR_INVALID_ARGUMENT");
         assert!(err.message.contains("[0, 2)") && err.message.contains("got 2 at index 1"), "{err}");
-        let err = Loss::MeanSquaredError.forward_backward(&p, None, Activation::Identity, 2, &t(&[4], &[0.0; 4])).err().unwrap();
+        let err = Loss::MeanSquaredError.forward_backward(&p, None, Activation::Identity, &[2, 2], &t(&[4], &[0.0; 4])).err().unwrap();
         assert_eq!(err.code(), "ERR_SHAPE_MISMATCH");
         assert!(err.message.contains("[4]") && err.message.contains("[2, 2]"), "{err}");
     }
@@ -227,7 +233,7 @@ mod tests {
         let z = [50.0f32, -50.0, 0.0];
         let mut y = z.to_vec();
         Activation::Sigmoid.forward(&mut y, 1);
-        let out = Loss::BinaryCrossEntropy.forward_backward(&y, Some(&z), Activation::Sigmoid, 1, &t(&[3, 1], &[0.0, 0.0, 1.0])).unwrap();
+        let out = Loss::BinaryCrossEntropy.forward_backward(&y, Some(&z), Activation::Sigmoid, &[3, 1], &t(&[3, 1], &[0.0, 0.0, 1.0])).unwrap();
         let want = (50.0 + (-50f64).exp().ln_1p() + (-50f64).exp().ln_1p() + 2f64.ln()) / 3.0;
         assert!((out.value - want).abs() < 1e-5, "{} vs {want}", out.value);
     }
@@ -235,9 +241,9 @@ mod tests {
     #[test]
     fn accuracy_counts_argmax_hits() {
         let y = [0.1f32, 0.9, 0.8, 0.2, 0.3, 0.7];
-        let c = Loss::CrossEntropy.correct(&y, Activation::Softmax, 2, &t(&[3], &[1.0, 0.0, 0.0])).unwrap().unwrap();
+        let c = Loss::CrossEntropy.correct(&y, Activation::Softmax, &[3, 2], &t(&[3], &[1.0, 0.0, 0.0])).unwrap().unwrap();
         assert_eq!((c.correct, c.total), (2, 3));
-        assert_eq!(Loss::MeanSquaredError.correct(&y, Activation::Identity, 2, &t(&[3, 2], &y)).unwrap(), None);
+        assert_eq!(Loss::MeanSquaredError.correct(&y, Activation::Identity, &[3, 2], &t(&[3, 2], &y)).unwrap(), None);
     }
 
     #[test]

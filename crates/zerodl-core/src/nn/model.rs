@@ -96,19 +96,15 @@ impl Sequential {
         self.training.as_ref().ok_or_else(|| Error::invalid_argument("the model must be compiled (loss and optimizer) before training or evaluation"))
     }
 
-    fn output_width(&self) -> usize {
-        self.next_input_shape().iter().product()
-    }
-
     /// Forward, loss and backward: leaves dE/dparam in every `grad`. Returns the batch's stats.
     pub fn compute_gradients(&mut self, x: &Tensor, y: &Tensor) -> Result<BatchStats> {
         let loss = self.training()?.loss;
-        let width = self.output_width();
         let out = self.forward(x, true)?;
+        let out_shape = out.shape().to_vec();
         let last = self.layers.last().expect("compiled models have layers");
         let act = last.output_activation();
-        let lg = loss.forward_backward(out.as_slice(), last.last_preactivation(), act, width, y)?;
-        let correct = loss.correct(out.as_slice(), act, width, y)?;
+        let lg = loss.forward_backward(out.as_slice(), last.last_preactivation(), act, &out_shape, y)?;
+        let correct = loss.correct(out.as_slice(), act, &out_shape, y)?;
         for layer in &mut self.layers {
             layer.params_mut().iter_mut().for_each(|p| p.grad.fill(0.0));
         }
@@ -148,12 +144,12 @@ impl Sequential {
     /// Loss and accuracy counts without updating anything.
     pub fn evaluate(&mut self, x: &Tensor, y: &Tensor) -> Result<BatchStats> {
         let loss = self.training()?.loss;
-        let width = self.output_width();
         let out = self.forward(x, false)?;
+        let out_shape = out.shape().to_vec();
         let last = self.layers.last().expect("compiled models have layers");
         let act = last.output_activation();
-        let lg = loss.forward_backward(out.as_slice(), last.last_preactivation(), act, width, y)?;
-        let correct = loss.correct(out.as_slice(), act, width, y)?;
+        let lg = loss.forward_backward(out.as_slice(), last.last_preactivation(), act, &out_shape, y)?;
+        let correct = loss.correct(out.as_slice(), act, &out_shape, y)?;
         Ok(BatchStats { loss: lg.value, correct, samples: x.shape()[0] })
     }
 

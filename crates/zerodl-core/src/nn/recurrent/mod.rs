@@ -9,9 +9,11 @@
 //! rows are contiguous; the public layout is batch-major ([B, T, ...]) like Keras and tfjs.
 
 mod cell;
+mod layer;
 mod sequence;
 
 pub use cell::CellKind;
+pub use layer::{Recurrent, RecurrentConfig};
 pub use sequence::{backward_sequence, forward_sequence, RecurrentGrads, RecurrentWeights, SequenceCache, SequenceOutput};
 
 #[cfg(test)]
