@@ -6,7 +6,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use napi::bindgen_prelude::{AsyncTask, Uint32Array};
 use napi::Env;
 use napi_derive::napi;
-use zerodl_core::nn::{gradcheck, Activation, Dense, DenseConfig, Init, Loss, Optimizer, OptimizerConfig, Sequential, Training};
+use zerodl_core::nn::recurrent::{CellKind, Recurrent, RecurrentConfig};
+use zerodl_core::nn::{gradcheck, Activation, Dense, DenseConfig, Init, Layer, Loss, Optimizer, OptimizerConfig, Sequential, Training};
 use zerodl_core::random;
 use zerodl_core::shape::shape_from_f64;
 use zerodl_core::{invalid_arg, Tensor};
@@ -18,6 +19,7 @@ use crate::NativeTensor;
 /// One layer as the TS facade describes it.
 #[napi(object)]
 pub struct LayerSpec {
+    /// "dense", "simpleRNN", "lstm" or "gru".
     pub kind: String,
     pub name: String,
     pub units: u32,
@@ -25,6 +27,10 @@ pub struct LayerSpec {
     pub use_bias: bool,
     pub kernel_initializer: String,
     pub bias_initializer: String,
+    /// Recurrent layers: output every step instead of the last state.
+    pub return_sequences: Option<bool>,
+    /// LSTM: added to the forget gate's bias at initialisation.
+    pub forget_bias: Option<f64>,
 }
 
 #[napi(object)]
@@ -87,18 +93,41 @@ fn build(input_shape: &[usize], specs: &[LayerSpec], seed: u64) -> zerodl_core::
     let mut model = Sequential::new(input_shape.to_vec());
     let mut rng = random::rng(seed);
     for spec in specs {
-        if spec.kind != "dense" {
-            invalid_arg!("{}: unknown layer kind {:?}", spec.name, spec.kind);
-        }
-        let inputs: usize = model.next_input_shape().iter().product();
-        let config = DenseConfig {
-            units: spec.units as usize,
-            activation: Activation::parse(&spec.activation)?,
-            use_bias: spec.use_bias,
-            kernel_init: Init::parse(&spec.kernel_initializer)?,
-            bias_init: Init::parse(&spec.bias_initializer)?,
+        let input_shape = model.next_input_shape();
+        let cell = match spec.kind.as_str() {
+            "dense" => None,
+            "simpleRNN" => Some(CellKind::Rnn(Activation::parse(&spec.activation)?)),
+            "lstm" => Some(CellKind::Lstm),
+            "gru" => Some(CellKind::Gru),
+            other => invalid_arg!("{}: unknown layer kind {other:?}; expected \"dense\", \"simpleRNN\", \"lstm\" or \"gru\"", spec.name),
         };
-        model.add(Box::new(Dense::new(&spec.name, inputs, &config, &mut rng)?));
+        let layer: Box<dyn Layer> = match cell {
+            None => {
+                let config = DenseConfig {
+                    units: spec.units as usize,
+                    activation: Activation::parse(&spec.activation)?,
+                    use_bias: spec.use_bias,
+                    kernel_init: Init::parse(&spec.kernel_initializer)?,
+                    bias_init: Init::parse(&spec.bias_initializer)?,
+                };
+                Box::new(Dense::new(&spec.name, &input_shape, &config, &mut rng)?)
+            }
+            Some(kind) => {
+                if let CellKind::Rnn(act) = kind {
+                    if !matches!(act, Activation::Tanh | Activation::Relu) {
+                        invalid_arg!("{}: simpleRNN activation must be \"tanh\" or \"relu\", got {:?}", spec.name, spec.activation);
+                    }
+                }
+                let config = RecurrentConfig {
+                    kind,
+                    units: spec.units as usize,
+                    return_sequences: spec.return_sequences.unwrap_or(false),
+                    forget_bias: spec.forget_bias.unwrap_or(1.0) as f32,
+                };
+                Box::new(Recurrent::new(&spec.name, &input_shape, config, &mut rng)?)
+            }
+        };
+        model.add(layer);
     }
     Ok(model)
 }

@@ -1,10 +1,12 @@
 /**
- * Layer factories (`layers.dense(...)`), in the Keras / tfjs style. A layer is a description until
- * a model is built from it; after that, `getWeights()` / `setWeights()` read and write the
- * model's native parameters under PyTorch's names and layouts (`weight` (out, in), `bias`).
+ * Layer factories (`layers.dense(...)`, `layers.lstm(...)`...), in the Keras / tfjs style. A layer
+ * is a description until a model is built from it; after that, `getWeights()` / `setWeights()`
+ * read and write the model's native parameters under PyTorch's names and layouts (`weight`
+ * (out, in) and `bias` for dense; `weight_ih_l0` (G*H, D), `weight_hh_l0` (G*H, H), `bias_ih_l0`,
+ * `bias_hh_l0` for recurrent layers, gates i, f, g, o (LSTM) and r, z, n (GRU)).
  */
 import { InvalidArgumentError } from './errors.js';
-import type { NativeModel } from './native.js';
+import type { LayerSpec, NativeModel } from './native.js';
 import { Tensor } from './tensor.js';
 
 /** Activation names. */
@@ -12,6 +14,58 @@ export type ActivationName = 'linear' | 'sigmoid' | 'tanh' | 'relu' | 'softmax';
 
 /** Initializer names. `seedUniform` is the seed series' U(-0.1, 0.1). */
 export type InitializerName = 'glorotUniform' | 'glorotNormal' | 'heUniform' | 'heNormal' | 'seedUniform' | 'zeros';
+
+/** What every layer shares: a name, an optional input shape, and weights once in a model. */
+abstract class LayerBase {
+  abstract readonly kind: string;
+  readonly inputShape: number[] | undefined;
+  #name: string | undefined;
+  #binding: { model: NativeModel; index: number } | undefined;
+
+  protected constructor(factory: string, args: { units: number; inputShape?: number[]; name?: string }) {
+    if (!args || typeof args !== 'object') throw new InvalidArgumentError(`layers.${factory}() expects an options object, got ${String(args)}`);
+    if (!Number.isInteger(args.units) || args.units <= 0) {
+      throw new InvalidArgumentError(`layers.${factory}() expects units to be a positive integer, got ${String(args.units)}`);
+    }
+    this.inputShape = args.inputShape;
+    this.#name = args.name;
+  }
+
+  /** The layer's name (`<kind>_<index>` unless given). */
+  get name(): string {
+    return this.#name ?? this.kind;
+  }
+
+  /** @internal The native description, under the name the model gives it. */
+  abstract spec(name: string): LayerSpec;
+
+  /** @internal Called by the model that owns this layer. */
+  bind(model: NativeModel, index: number, name: string): void {
+    if (this.#binding) throw new InvalidArgumentError(`layer ${this.name} already belongs to a model; create a new layer`);
+    this.#binding = { model, index };
+    this.#name = name;
+  }
+
+  /** This layer's parameters by their PyTorch names. */
+  getWeights(): Record<string, Tensor> {
+    const b = this.#bound('getWeights');
+    const prefix = `${b.index}.`;
+    const out: Record<string, Tensor> = {};
+    for (const full of b.model.weightNames()) if (full.startsWith(prefix)) out[full.slice(prefix.length)] = new Tensor(b.model.getWeight(full));
+    return out;
+  }
+
+  /** Sets some or all of the parameters returned by `getWeights()`; shapes must match. */
+  setWeights(weights: Record<string, Tensor>): void {
+    const b = this.#bound('setWeights');
+    for (const [name, t] of Object.entries(weights)) b.model.setWeight(`${b.index}.${name}`, t.native);
+  }
+
+  #bound(what: string): { model: NativeModel; index: number } {
+    if (!this.#binding) throw new InvalidArgumentError(`${what}(): layer ${this.name} is not part of a model yet`);
+    return this.#binding;
+  }
+}
 
 export interface DenseLayerArgs {
   /** Output size. Required. */
@@ -30,61 +84,83 @@ export interface DenseLayerArgs {
   name?: string;
 }
 
-/** A fully connected layer: `y = activation(x W^T + b)`. */
-export class Dense {
+/**
+ * A fully connected layer: `y = activation(x W^T + b)`. On sequence inputs ([batch, T, D]) it
+ * applies at every step (time-distributed), as Keras's Dense does.
+ */
+export class Dense extends LayerBase {
   readonly kind = 'dense';
   readonly units: number;
   readonly activation: ActivationName;
-  readonly inputShape: number[] | undefined;
   readonly useBias: boolean;
   readonly kernelInitializer: InitializerName;
   readonly biasInitializer: InitializerName;
-  #name: string | undefined;
-  #binding: { model: NativeModel; index: number } | undefined;
 
   constructor(args: DenseLayerArgs) {
-    if (!args || typeof args !== 'object') throw new InvalidArgumentError(`layers.dense() expects an options object, got ${String(args)}`);
-    if (!Number.isInteger(args.units) || args.units <= 0) {
-      throw new InvalidArgumentError(`layers.dense() expects units to be a positive integer, got ${String(args.units)}`);
-    }
+    super('dense', args);
     this.units = args.units;
     this.activation = args.activation ?? 'linear';
-    this.inputShape = args.inputShape;
     this.useBias = args.useBias ?? true;
     this.kernelInitializer = args.kernelInitializer ?? 'glorotUniform';
     this.biasInitializer = args.biasInitializer ?? 'zeros';
-    this.#name = args.name;
   }
 
-  /** The layer's name (assigned when added to a model if not given). */
-  get name(): string {
-    return this.#name ?? 'dense';
+  /** @internal */
+  spec(name: string): LayerSpec {
+    const { kind, units, activation, useBias, kernelInitializer, biasInitializer } = this;
+    return { kind, name, units, activation, useBias, kernelInitializer, biasInitializer };
+  }
+}
+
+export interface RecurrentLayerArgs {
+  /** Size of the hidden state. Required. */
+  units: number;
+  /** Output the state at every step ([batch, T, units]) instead of the last one ([batch, units]). Default false. */
+  returnSequences?: boolean;
+  /** Shape of one input sample, `[timesteps, features]`; required on a model's first layer. */
+  inputShape?: number[];
+  /** Layer name, unique in its model. Default `<kind>_<index>`. */
+  name?: string;
+}
+
+export interface SimpleRnnLayerArgs extends RecurrentLayerArgs {
+  /** 'tanh' or 'relu'. Default 'tanh'. */
+  activation?: 'tanh' | 'relu';
+}
+
+export interface LstmLayerArgs extends RecurrentLayerArgs {
+  /**
+   * Added to the forget gate's bias at initialisation, so the cell remembers by default (1.0 as in
+   * TensorFlow's BasicLSTMCell and Keras's unitForgetBias). Default 1.
+   */
+  forgetBias?: number;
+}
+
+/**
+ * A recurrent layer over sequences. Weights start U(-1/sqrt(units), 1/sqrt(units)) as in PyTorch;
+ * the whole sequence runs in one native call (one GEMM for all input projections, one fused
+ * product per step).
+ */
+export class Recurrent extends LayerBase {
+  readonly kind: 'simpleRNN' | 'lstm' | 'gru';
+  readonly units: number;
+  readonly returnSequences: boolean;
+  readonly activation: 'tanh' | 'relu';
+  readonly forgetBias: number;
+
+  constructor(kind: 'simpleRNN' | 'lstm' | 'gru', args: SimpleRnnLayerArgs & LstmLayerArgs) {
+    super(kind, args);
+    this.kind = kind;
+    this.units = args.units;
+    this.returnSequences = args.returnSequences ?? false;
+    this.activation = args.activation ?? 'tanh';
+    this.forgetBias = args.forgetBias ?? 1;
   }
 
-  /** @internal Called by the model that owns this layer. */
-  bind(model: NativeModel, index: number): void {
-    if (this.#binding) throw new InvalidArgumentError(`layer ${this.name} already belongs to a model; create a new layer`);
-    this.#binding = { model, index };
-    this.#name ??= `dense_${index}`;
-  }
-
-  /** This layer's parameters: `{ weight: [units, inputs], bias: [units] }`. */
-  getWeights(): Record<string, Tensor> {
-    const b = this.#bound('getWeights');
-    const out: Record<string, Tensor> = {};
-    for (const name of ['weight', 'bias']) out[name] = new Tensor(b.model.getWeight(`${b.index}.${name}`));
-    return out;
-  }
-
-  /** Sets some or all of `{ weight, bias }`; shapes must match. */
-  setWeights(weights: Record<string, Tensor>): void {
-    const b = this.#bound('setWeights');
-    for (const [name, t] of Object.entries(weights)) b.model.setWeight(`${b.index}.${name}`, t.native);
-  }
-
-  #bound(what: string): { model: NativeModel; index: number } {
-    if (!this.#binding) throw new InvalidArgumentError(`${what}(): layer ${this.name} is not part of a model yet`);
-    return this.#binding;
+  /** @internal */
+  spec(name: string): LayerSpec {
+    const { kind, units, activation, returnSequences, forgetBias } = this;
+    return { kind, name, units, activation, returnSequences, forgetBias, useBias: true, kernelInitializer: 'zeros', biasInitializer: 'zeros' };
   }
 }
 
@@ -93,4 +169,19 @@ export function dense(args: DenseLayerArgs): Dense {
   return new Dense(args);
 }
 
-export type Layer = Dense;
+/** Elman RNN: h_t = act(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh). */
+export function simpleRNN(args: SimpleRnnLayerArgs): Recurrent {
+  return new Recurrent('simpleRNN', args);
+}
+
+/** LSTM (PyTorch's formulation and gate order i, f, g, o). */
+export function lstm(args: LstmLayerArgs): Recurrent {
+  return new Recurrent('lstm', args);
+}
+
+/** GRU (PyTorch's formulation: gates r, z, n, the reset applied after the hidden product). */
+export function gru(args: RecurrentLayerArgs): Recurrent {
+  return new Recurrent('gru', args);
+}
+
+export type Layer = Dense | Recurrent;

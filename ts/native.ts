@@ -9,3 +9,4 @@ import binding = require('../binding.js');
 export const native = binding;
 export type NativeTensor = binding.NativeTensor;
 export type NativeModel = binding.NativeModel;
+export type LayerSpec = binding.LayerSpec;

@@ -57,20 +57,12 @@ export class Sequential implements FitTarget {
     }
     const inputShape = layers[0]?.inputShape;
     if (!inputShape) throw new InvalidArgumentError('the first layer of a Sequential model needs inputShape, e.g. layers.dense({ units: 10, inputShape: [784] })');
-    const names = layers.map((l, i) => (l.name === 'dense' ? `dense_${i}` : l.name));
+    const names = layers.map((l, i) => (l.name === l.kind ? `${l.kind}_${i}` : l.name));
     const dup = names.find((n, i) => names.indexOf(n) !== i);
     if (dup) throw new InvalidArgumentError(`layer names must be unique in a model; ${JSON.stringify(dup)} appears twice`);
-    const specs = layers.map((l, i) => ({
-      kind: l.kind,
-      name: names[i] as string,
-      units: l.units,
-      activation: l.activation,
-      useBias: l.useBias,
-      kernelInitializer: l.kernelInitializer,
-      biasInitializer: l.biasInitializer,
-    }));
+    const specs = layers.map((l, i) => l.spec(names[i] as string));
     this.#native = callNative(() => new native.NativeModel(inputShape, specs, args.seed));
-    layers.forEach((l, i) => l.bind(this.#native, i));
+    layers.forEach((l, i) => l.bind(this.#native, i, names[i] as string));
     this.layers = Object.freeze([...layers]);
   }
 
