@@ -7,7 +7,7 @@ use napi::bindgen_prelude::{AsyncTask, Uint32Array};
 use napi::Env;
 use napi_derive::napi;
 use zerodl_core::nn::recurrent::{CellKind, Recurrent, RecurrentConfig};
-use zerodl_core::nn::{gradcheck, Activation, Dense, DenseConfig, Init, Layer, Loss, Optimizer, OptimizerConfig, Sequential, Training};
+use zerodl_core::nn::{gradcheck, Activation, Dense, DenseConfig, Embedding, Init, Layer, Loss, Optimizer, OptimizerConfig, Sequential, Training};
 use zerodl_core::random;
 use zerodl_core::shape::shape_from_f64;
 use zerodl_core::{invalid_arg, Tensor};
@@ -31,6 +31,8 @@ pub struct LayerSpec {
     pub return_sequences: Option<bool>,
     /// LSTM: added to the forget gate's bias at initialisation.
     pub forget_bias: Option<f64>,
+    /// Embedding: the vocabulary size (ids are in [0, input_dim)).
+    pub input_dim: Option<u32>,
 }
 
 #[napi(object)]
@@ -94,12 +96,17 @@ fn build(input_shape: &[usize], specs: &[LayerSpec], seed: u64) -> zerodl_core::
     let mut rng = random::rng(seed);
     for spec in specs {
         let input_shape = model.next_input_shape();
+        if spec.kind == "embedding" {
+            let vocab = spec.input_dim.unwrap_or(0) as usize;
+            model.add(Box::new(Embedding::new(&spec.name, &input_shape, vocab, spec.units as usize, &mut rng)?));
+            continue;
+        }
         let cell = match spec.kind.as_str() {
             "dense" => None,
             "simpleRNN" => Some(CellKind::Rnn(Activation::parse(&spec.activation)?)),
             "lstm" => Some(CellKind::Lstm),
             "gru" => Some(CellKind::Gru),
-            other => invalid_arg!("{}: unknown layer kind {other:?}; expected \"dense\", \"simpleRNN\", \"lstm\" or \"gru\"", spec.name),
+            other => invalid_arg!("{}: unknown layer kind {other:?}; expected \"dense\", \"embedding\", \"simpleRNN\", \"lstm\" or \"gru\"", spec.name),
         };
         let layer: Box<dyn Layer> = match cell {
             None => {

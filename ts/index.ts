@@ -15,7 +15,7 @@ export * as layers from './layers.js';
 export * as optimizers from './optimizers.js';
 export type { LossName } from './losses.js';
 export { Sequential } from './models/sequential.js';
-export type { ActivationName, DenseLayerArgs, InitializerName, LstmLayerArgs, RecurrentLayerArgs, SimpleRnnLayerArgs } from './layers.js';
+export type { ActivationName, DenseLayerArgs, EmbeddingLayerArgs, InitializerName, LstmLayerArgs, RecurrentLayerArgs, SimpleRnnLayerArgs } from './layers.js';
 export type { EvaluateArgs, ModelCompileArgs, SequentialArgs } from './models/sequential.js';
 export type { ModelFitArgs } from './training/fit.js';
 export { gradientCheck } from './gradient-check.js';

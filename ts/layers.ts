@@ -164,6 +164,46 @@ export class Recurrent extends LayerBase {
   }
 }
 
+export interface EmbeddingLayerArgs {
+  /** Vocabulary size: ids are integers in [0, inputDim). Required. */
+  inputDim: number;
+  /** Size of each id's vector. Required. */
+  outputDim: number;
+  /** Shape of one sample's ids, e.g. `[timesteps]`; required on a model's first layer. */
+  inputShape?: number[];
+  /** Layer name, unique in its model. Default `embedding_<index>`. */
+  name?: string;
+}
+
+/**
+ * Maps integer ids ([batch, T], given as numbers) to learned vectors ([batch, T, outputDim]);
+ * PyTorch's nn.Embedding (`weight` (inputDim, outputDim), initialised N(0, 1)).
+ */
+export class Embedding extends LayerBase {
+  readonly kind = 'embedding';
+  readonly inputDim: number;
+  readonly outputDim: number;
+
+  constructor(args: EmbeddingLayerArgs) {
+    super('embedding', { ...args, units: args?.outputDim });
+    if (!Number.isInteger(args.inputDim) || args.inputDim <= 0) {
+      throw new InvalidArgumentError(`layers.embedding() expects inputDim to be a positive integer, got ${String(args.inputDim)}`);
+    }
+    this.inputDim = args.inputDim;
+    this.outputDim = args.outputDim;
+  }
+
+  /** @internal */
+  spec(name: string): LayerSpec {
+    return { kind: 'embedding', name, units: this.outputDim, inputDim: this.inputDim, activation: 'linear', useBias: false, kernelInitializer: 'zeros', biasInitializer: 'zeros' };
+  }
+}
+
+/** An embedding table (integer ids to vectors). */
+export function embedding(args: EmbeddingLayerArgs): Embedding {
+  return new Embedding(args);
+}
+
 /** A fully connected layer. */
 export function dense(args: DenseLayerArgs): Dense {
   return new Dense(args);
@@ -184,4 +224,4 @@ export function gru(args: RecurrentLayerArgs): Recurrent {
   return new Recurrent('gru', args);
 }
 
-export type Layer = Dense | Recurrent;
+export type Layer = Dense | Recurrent | Embedding;

@@ -3,11 +3,9 @@
  * variables, and a measure of disease progression one year later. The two gzipped files in
  * data/diabetes/ are byte-identical to scikit-learn's; see data/diabetes/README.md.
  */
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { InvalidArgumentError } from '../errors.js';
+import { readVerifiedGzip } from './verified.js';
 
 export interface DiabetesOptions {
   /**
@@ -46,17 +44,7 @@ const defaultDir = () => join(__dirname, '..', '..', 'data', 'diabetes');
 /** Reads one file, checks its checksum, and parses its whitespace-separated numbers. */
 function readTable(dir: string, file: { name: string; sha256: string }, columns: number): Float64Array {
   const path = join(dir, file.name);
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(path);
-  } catch (err) {
-    throw new Error(`diabetes data file ${path} cannot be read (it ships in the zerodl repository under data/diabetes/)`, { cause: err });
-  }
-  const sum = createHash('sha256').update(bytes).digest('hex');
-  if (sum !== file.sha256) {
-    throw new Error(`diabetes data file ${path} is corrupt or was changed: its SHA-256 is ${sum}, expected ${file.sha256} (see data/diabetes/README.md)`);
-  }
-  const rows = gunzipSync(bytes).toString('utf8').trim().split('\n');
+  const rows = readVerifiedGzip(path, file.sha256, 'diabetes data').toString('utf8').trim().split('\n');
   const values = rows.flatMap((line) => line.trim().split(/\s+/).map(Number));
   // The checksum already vouches for the content; this guards a future edit of the constants.
   if (rows.length !== ROWS || values.length !== ROWS * columns || values.some((v) => !Number.isFinite(v))) {

@@ -9,4 +9,5 @@ export type { Iris } from './iris.js';
 export { loadDiabetes } from './diabetes.js';
 export type { Diabetes, DiabetesOptions } from './diabetes.js';
 export { takeRows, trainTestSplit } from './split.js';
+export { loadMobyDick } from './moby-dick.js';
 export type { TrainTestIndices } from './split.js';

@@ -3,6 +3,7 @@
 
 pub mod activation;
 pub mod dense;
+pub mod embedding;
 pub mod gradcheck;
 pub mod init;
 pub mod layer;
@@ -14,6 +15,7 @@ pub mod perceptron;
 
 pub use activation::Activation;
 pub use dense::{Dense, DenseConfig};
+pub use embedding::Embedding;
 pub use init::Init;
 pub use layer::{Layer, Param};
 pub use loss::Loss;

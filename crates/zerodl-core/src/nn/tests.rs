@@ -186,3 +186,23 @@ fn an_lstm_learns_to_continue_a_sine_wave() {
     let last = m.evaluate(&x, &y).unwrap().loss;
     assert!(last < 1e-3 && last < first / 50.0, "mse {first} -> {last}");
 }
+
+/// Embedding -> LSTM -> per-step softmax: the character model, gradient-checked; ids out of range
+/// are typed errors.
+#[test]
+fn embedding_models_pass_gradient_checks_and_reject_bad_ids() {
+    let (batch, steps, vocab) = (2, 5, 7);
+    let ids = Tensor::from_vec(&[batch, steps], (0..batch * steps).map(|i| (i * 3 % vocab) as f32).collect()).unwrap();
+    let y = Tensor::from_vec(&[batch, steps], (0..batch * steps).map(|i| ((i * 3 + 1) % vocab) as f32).collect()).unwrap();
+    let mut m = Sequential::new(vec![steps]);
+    m.add(Box::new(Embedding::new("emb", &[steps], vocab, 4, &mut rng(1)).unwrap()));
+    m.add(recurrent(recurrent::CellKind::Lstm, &[steps, 4], 6, true, 2));
+    m.add(dense("out", 6, vocab, Activation::Softmax, 3).into_positions(steps));
+    m.compile(Training { loss: Loss::CrossEntropy, optimizer: sgd(0.1), clip_norm: None }).unwrap();
+    for check in gradcheck::check_model(&mut m, &ids, &y, 1e-3, 200).unwrap() {
+        assert!(check.max_rel_error < 2e-2 || check.max_abs_error < 2e-4, "{check:?}");
+    }
+    let bad = Tensor::from_vec(&[1, steps], vec![0.0, 1.0, 7.0, 2.0, 3.0]).unwrap();
+    let err = m.forward(&bad, false).unwrap_err();
+    assert!(err.code() == "ERR_INVALID_ARGUMENT" && err.message.contains("[0, 7)") && err.message.contains("got 7"), "{err}");
+}

@@ -1,6 +1,7 @@
 //! The pointwise math of one time step for each cell kind: forward from the pre-activations,
 //! backward to the pre-activation gradients. The matrix products live in sequence.rs.
 
+use crate::kernels::simd::{self, UnaryOp};
 use crate::nn::activation::Activation;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -24,10 +25,6 @@ impl CellKind {
     }
 }
 
-fn sigmoid(x: f32) -> f32 {
-    1.0 / (1.0 + (-x).exp())
-}
-
 /// One step forward for one sample. `xp`: input projection (with b_ih), `hp`: hidden projection
 /// (with b_hh), both G*H. Writes the post-activation gates to `gates` (G*H), the new state to `h`
 /// (and `c` for the LSTM).
@@ -43,23 +40,36 @@ pub fn step_forward(kind: CellKind, xp: &[f32], hp: &[f32], h_prev: &[f32], c_pr
             h.copy_from_slice(gates);
         }
         CellKind::Lstm => {
+            // Pre-activations, then the gate nonlinearities as SIMD passes over whole blocks.
+            for ((g, &x), &p) in gates.iter_mut().zip(xp).zip(hp) {
+                *g = x + p;
+            }
+            let (ifg, o) = gates.split_at_mut(3 * hidden);
+            simd::unary_inplace(UnaryOp::Sigmoid, &mut ifg[..2 * hidden]);
+            simd::unary_inplace(UnaryOp::Tanh, &mut ifg[2 * hidden..]);
+            simd::unary_inplace(UnaryOp::Sigmoid, o);
+            let (i, f, g) = (&ifg[..hidden], &ifg[hidden..2 * hidden], &ifg[2 * hidden..]);
             for j in 0..hidden {
-                let i = sigmoid(xp[j] + hp[j]);
-                let f = sigmoid(xp[hidden + j] + hp[hidden + j]);
-                let g = (xp[2 * hidden + j] + hp[2 * hidden + j]).tanh();
-                let o = sigmoid(xp[3 * hidden + j] + hp[3 * hidden + j]);
-                c[j] = f * c_prev[j] + i * g;
-                h[j] = o * c[j].tanh();
-                (gates[j], gates[hidden + j], gates[2 * hidden + j], gates[3 * hidden + j]) = (i, f, g, o);
+                c[j] = f[j] * c_prev[j] + i[j] * g[j];
+            }
+            simd::unary(UnaryOp::Tanh, c, h);
+            for (h, &o) in h.iter_mut().zip(o.iter()) {
+                *h *= o;
             }
         }
         CellKind::Gru => {
+            for j in 0..2 * hidden {
+                gates[j] = xp[j] + hp[j];
+            }
+            simd::unary_inplace(UnaryOp::Sigmoid, &mut gates[..2 * hidden]);
+            let (rz, n) = gates.split_at_mut(2 * hidden);
             for j in 0..hidden {
-                let r = sigmoid(xp[j] + hp[j]);
-                let z = sigmoid(xp[hidden + j] + hp[hidden + j]);
-                let n = (xp[2 * hidden + j] + r * hp[2 * hidden + j]).tanh();
-                h[j] = (1.0 - z) * n + z * h_prev[j];
-                (gates[j], gates[hidden + j], gates[2 * hidden + j]) = (r, z, n);
+                n[j] = xp[2 * hidden + j] + rz[j] * hp[2 * hidden + j];
+            }
+            simd::unary_inplace(UnaryOp::Tanh, n);
+            let z = &rz[hidden..];
+            for j in 0..hidden {
+                h[j] = (1.0 - z[j]) * n[j] + z[j] * h_prev[j];
             }
         }
     }
