@@ -10,4 +10,6 @@ export { loadDiabetes } from './diabetes.js';
 export type { Diabetes, DiabetesOptions } from './diabetes.js';
 export { takeRows, trainTestSplit } from './split.js';
 export { loadMobyDick } from './moby-dick.js';
+export { loadSunspots } from './sunspots.js';
+export type { Sunspots } from './sunspots.js';
 export type { TrainTestIndices } from './split.js';

@@ -1,0 +1,25 @@
+/**
+ * Yearly sunspot numbers 1700-2008 (statsmodels' data set, public domain), for recurrent
+ * forecasting. Ships gzipped with zerodl (data/sunspots/, see its README.md).
+ */
+import { join } from 'node:path';
+import { readVerifiedGzip } from './verified.js';
+
+export const SUNSPOTS_FILE = { name: 'sunspots.csv.gz', sha256: '7dbce9d7cca978c1b7c4d45d113d7dd384845566599912447efc5dceb1d20532' } as const;
+
+export interface Sunspots {
+  years: Int32Array;
+  /** Yearly mean sunspot number. */
+  values: Float32Array;
+}
+
+export function loadSunspots(options: { dir?: string } = {}): Sunspots {
+  const dir = options.dir ?? join(__dirname, '..', '..', 'data', 'sunspots');
+  const path = join(dir, SUNSPOTS_FILE.name);
+  const rows = readVerifiedGzip(path, SUNSPOTS_FILE.sha256, 'sunspots data').toString('utf8').trim().split('\n').slice(1);
+  const pairs = rows.map((r) => r.split(',').map(Number));
+  if (pairs.length !== 309 || pairs.some((p) => p.length !== 2 || !p.every(Number.isFinite))) {
+    throw new Error(`sunspots data file ${path} does not hold 309 rows of YEAR,SUNACTIVITY`);
+  }
+  return { years: Int32Array.from(pairs, (p) => p[0] as number), values: Float32Array.from(pairs, (p) => p[1] as number) };
+}
