@@ -75,10 +75,13 @@ pub fn step_forward(kind: CellKind, xp: &[f32], hp: &[f32], h_prev: &[f32], c_pr
     }
 }
 
-/// One step backward for one sample. `dh` is dE/dh_t (from above and from step t+1), `dc` (LSTM)
+/// One step backward for one sample. `tanh_c` is tanh(c_t) (LSTM; computed for the whole step
+/// by the caller in one SIMD pass, so this loop has no transcendental calls and vectorises).
+/// `dh` is dE/dh_t (from above and from step t+1), `dc` (LSTM)
 /// dE/dc_t from step t+1 and is replaced by dE/dc_{t-1}. Writes the pre-activation gradients of
-/// the input projection to `dgx` and of the hidden projection to `dgh` (they differ only for the
-/// GRU's n gate), and adds the direct (non-matrix) part of dE/dh_{t-1} to `dh_prev`.
+/// the input projection to `dgx`; for the GRU also those of the hidden projection to `dgh` (they
+/// differ in the n gate; for the other cells they are `dgx` itself, so `dgh` is not written).
+/// Adds the direct (non-matrix) part of dE/dh_{t-1} to `dh_prev`.
 #[allow(clippy::too_many_arguments)]
 pub fn step_backward(
     kind: CellKind,
@@ -86,7 +89,7 @@ pub fn step_backward(
     hp: &[f32],
     h_prev: &[f32],
     c_prev: &[f32],
-    c: &[f32],
+    tanh_c: &[f32],
     dh: &[f32],
     dc: &mut [f32],
     dgx: &mut [f32],
@@ -98,12 +101,11 @@ pub fn step_backward(
         CellKind::Rnn(act) => {
             dgx.copy_from_slice(dh);
             act.backward(gates, dgx, hidden);
-            dgh.copy_from_slice(dgx);
         }
         CellKind::Lstm => {
             for j in 0..hidden {
                 let (i, f, g, o) = (gates[j], gates[hidden + j], gates[2 * hidden + j], gates[3 * hidden + j]);
-                let tc = c[j].tanh();
+                let tc = tanh_c[j];
                 // The cell-state gradient carries dc_{t+1} * f_{t+1} (the term the seed's code drops).
                 let dct = dc[j] + dh[j] * o * (1.0 - tc * tc);
                 dgx[j] = dct * g * i * (1.0 - i);
@@ -112,7 +114,6 @@ pub fn step_backward(
                 dgx[3 * hidden + j] = dh[j] * tc * o * (1.0 - o);
                 dc[j] = dct * f;
             }
-            dgh.copy_from_slice(dgx);
         }
         CellKind::Gru => {
             for j in 0..hidden {

@@ -155,9 +155,14 @@ pub fn backward_sequence(w: RecurrentWeights<'_>, cache: &SequenceCache, d_outpu
         Vec::new()
     };
     let mut dgx = vec![0.0f32; rows * gh];
-    let mut dgh = vec![0.0f32; rows * gh];
+    // Separate hidden-side gradients only where they differ (the GRU's reset-after n gate).
+    let mut dgh = if kind == CellKind::Gru { vec![0.0f32; rows * gh] } else { Vec::new() };
     let mut dh = vec![0.0f32; bh];
+    let mut tanh_c = vec![0.0f32; if cache.c.is_empty() { 0 } else { bh }];
     for t in (0..steps).rev() {
+        if !tanh_c.is_empty() {
+            simd::unary(simd::UnaryOp::Tanh, &cache.c[(t + 1) * bh..(t + 2) * bh], &mut tanh_c);
+        }
         // dE/dh_t = from the output at t + from step t+1.
         dh.copy_from_slice(&dy[t * bh..(t + 1) * bh]);
         simd::binary_inplace(BinaryOp::Add, &mut dh, &dh_next);
@@ -175,16 +180,17 @@ pub fn backward_sequence(w: RecurrentWeights<'_>, cache: &SequenceCache, d_outpu
                 &cache.hp[row..row + gh],
                 state(&cache.h, t, bh, hs, he),
                 state(&cache.c, t, bh, hs, he),
-                state(&cache.c, t + 1, bh, hs, he),
+                if tanh_c.is_empty() { &[] } else { &tanh_c[hs..he] },
                 &dh[hs..he],
                 dcb,
                 &mut dgx[row..row + gh],
-                &mut dgh[row..row + gh],
+                if dgh.is_empty() { &mut [] } else { &mut dgh[row..row + gh] },
                 &mut dh_next[hs..he],
             );
         }
         // dE/dh_{t-1} += dG_h W_hh.
-        let dgh_t = &dgh[t * batch * gh..(t + 1) * batch * gh];
+        let dg_hidden = if dgh.is_empty() { &dgx } else { &dgh };
+        let dgh_t = &dg_hidden[t * batch * gh..(t + 1) * batch * gh];
         sgemm(batch, hidden, gh, 1.0, Operand::packed(dgh_t, batch, gh, false), Operand::packed(w.w_hh, gh, hidden, false), 1.0, &mut dh_next, hidden);
     }
     // Weight gradients for all steps at once: dW_ih = dGx^T X, dW_hh = dGh^T H_prev, biases = sums.
@@ -198,8 +204,9 @@ pub fn backward_sequence(w: RecurrentWeights<'_>, cache: &SequenceCache, d_outpu
         c0: dc,
     };
     sgemm(gh, input, rows, 1.0, Operand::packed(&dgx, gh, rows, true), Operand::packed(&cache.x, rows, input, false), 0.0, &mut g.w_ih, input);
-    sgemm(gh, hidden, rows, 1.0, Operand::packed(&dgh, gh, rows, true), Operand::packed(&cache.h[..rows * hidden], rows, hidden, false), 0.0, &mut g.w_hh, hidden);
-    for (rx, rh) in dgx.chunks(gh).zip(dgh.chunks(gh)) {
+    let dg_hidden = if dgh.is_empty() { &dgx } else { &dgh };
+    sgemm(gh, hidden, rows, 1.0, Operand::packed(dg_hidden, gh, rows, true), Operand::packed(&cache.h[..rows * hidden], rows, hidden, false), 0.0, &mut g.w_hh, hidden);
+    for (rx, rh) in dgx.chunks(gh).zip(dg_hidden.chunks(gh)) {
         simd::binary_inplace(BinaryOp::Add, &mut g.b_ih, rx);
         simd::binary_inplace(BinaryOp::Add, &mut g.b_hh, rh);
     }
