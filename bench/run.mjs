@@ -106,6 +106,12 @@ async function runImpl(def, impl, opts, policy) {
     if (reason && !opts.includeSlow) skipped[c.id] = `${reason}; run with --include-slow`;
     return !skipped[c.id];
   });
+  // Every case skipped as too slow (e.g. tfjs-wasm on W4/W6): nothing to start the runner for.
+  if (!cases.length) {
+    const note = 'every case skipped as too slow; run with --include-slow';
+    console.error(`  ${impl.name}: ${note}`);
+    return { status: 'ok', note, meta: {}, records: [], skipped };
+  }
   const { rounds, ...roundPolicy } = policy;
   const plan = { workload: def.id, seeds: SEEDS, policy: roundPolicy, cases };
   console.error(`  ${impl.name}: running ${cases.length} case(s)`);

@@ -1,7 +1,7 @@
 // W2 (MLP train step) on zerodl. Usage: node zerodl_w2.mjs <plan-json>
 // A step is `await model.trainOnBatch(x, y)`: forward, backward and SGD update run off
 // the JS thread, as users run them; the timed rep ends when the promise resolves.
-import { readPlan, timeRepsAsync, emit, runCases } from '../lib/timing.mjs';
+import { readPlan, timeTrainSteps, emit, runCases } from '../lib/timing.mjs';
 import { uniformF32, labelsF32 } from '../lib/data.mjs';
 import { loadZerodl } from '../lib/zerodl.mjs';
 
@@ -23,13 +23,7 @@ await runCases(plan, 'zerodl', async (c) => {
   const x = zd.tensor(uniformF32(c.batch * inputs, seedA), [c.batch, inputs]);
   const y = zd.tensor(labelsF32(c.batch, c.classes, seedB));
   try {
-    let first, last;
-    const times = await timeRepsAsync(async () => {
-      last = (await model.trainOnBatch(x, y)).loss;
-      first ??= last;
-    }, plan.policy);
-    if (!Number.isFinite(last)) throw new Error(`loss is ${last} after ${times.length} timed steps`);
-    return { times_ms: times, loss_first: first, loss_last: last };
+    return await timeTrainSteps(async () => (await model.trainOnBatch(x, y)).loss, plan.policy);
   } finally {
     x.dispose(); y.dispose();
   }

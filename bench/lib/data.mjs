@@ -30,3 +30,10 @@ export function labelsF32(n, classes, seed) {
   for (let i = 0; i < n; i++) out[i] = Math.floor(unit(next()) * classes);
   return out;
 }
+
+/** One-hot float32 [n, classes] of n class ids (e.g. from labelsF32). */
+export function oneHotF32(ids, classes) {
+  const out = new Float32Array(ids.length * classes);
+  ids.forEach((id, i) => { out[i * classes + id] = 1; });
+  return out;
+}

@@ -53,6 +53,22 @@ export async function timeRepsAsync(fn, policy) {
   return loop.times;
 }
 
+/**
+ * Times training steps: `step()` resolves with the step's loss. Returns the times plus the first
+ * and last loss (a sanity check that every implementation learns the same thing), and fails if
+ * the loss went non-finite.
+ */
+export async function timeTrainSteps(step, policy) {
+  let first;
+  let last;
+  const times = await timeRepsAsync(async () => {
+    last = await step();
+    first ??= last;
+  }, policy);
+  if (!Number.isFinite(last)) throw new Error(`loss is ${last} after ${times.length} timed steps`);
+  return { times_ms: times, loss_first: first, loss_last: last };
+}
+
 export function emit(obj) {
   process.stdout.write(JSON.stringify(obj) + '\n');
 }

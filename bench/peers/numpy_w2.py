@@ -9,7 +9,7 @@ import platform
 
 import numpy as np
 
-from pyrunner import blas_meta, emit, read_plan, run_cases, time_reps
+from pyrunner import blas_meta, emit, read_plan, run_cases, time_train_steps
 
 
 class MLP:
@@ -68,15 +68,7 @@ def main():
         x = np.random.default_rng(seed_a).random((n, units[0]), dtype=np.float32)
         labels = np.random.default_rng(seed_b).integers(0, c["classes"], n)
         lr = np.float32(c["learningRate"])
-        losses = []
-
-        def step():
-            losses.append(model.train_step(x, labels, lr))
-
-        times = time_reps(step, **plan["policy"])
-        if not np.isfinite(losses[-1]):
-            raise FloatingPointError(f"loss is {losses[-1]} after {len(times)} timed steps")
-        return {"times_ms": times, "loss_first": losses[0], "loss_last": losses[-1]}
+        return time_train_steps(lambda: model.train_step(x, labels, lr), plan["policy"])
 
     run_cases(plan, "numpy", time_case)
 

@@ -1,7 +1,8 @@
-"""Shared pieces for the Python peer runners (peers/*_w*.py): read the plan, time a case,
-print JSON lines. Mirrors timeReps() and runCases() in bench/lib/timing.mjs; keep them in step.
+"""Shared pieces for the Python peer runners (peers/*_w*.py, peers/*_rnn.py): read the plan,
+time a case, print JSON lines, draw the char-LM inputs. Mirrors timeReps() and runCases() in bench/lib/timing.mjs; keep them in step.
 """
 import json
+import math
 import sys
 import time
 
@@ -30,6 +31,16 @@ def time_reps(fn, warmup, minReps, maxReps, targetMs):  # noqa: N803
         times.append(ms)
         total += ms
     return times
+
+
+def time_train_steps(step, policy):
+    """Times training steps; `step()` returns the step's loss. Also reports the first and last
+    loss (every implementation should learn alike) and fails if the loss went non-finite."""
+    losses = []
+    times = time_reps(lambda: losses.append(float(step())), **policy)
+    if not math.isfinite(losses[-1]):
+        raise FloatingPointError(f"loss is {losses[-1]} after {len(times)} timed steps")
+    return {"times_ms": times, "loss_first": losses[0], "loss_last": losses[-1]}
 
 
 def run_cases(plan, impl, time_case):
@@ -65,3 +76,14 @@ def blas_meta(np):
     except ImportError:
         pass
     return meta
+
+
+def char_lm_inputs(np, c, seed_a, seed_b):
+    """The char-LM workloads' inputs (W4, W6), batch-major like the Node runners' (which draw
+    other values from the same seeds): float32 one-hot [batch, seq, vocab] of character ids
+    drawn with seed A, and int64 labels [batch, seq] drawn with seed B."""
+    shape = (c["batch"], c["seq"])
+    ids = np.random.default_rng(seed_a).integers(0, c["vocab"], shape)
+    x = np.eye(c["vocab"], dtype=np.float32)[ids]
+    labels = np.random.default_rng(seed_b).integers(0, c["classes"], shape)
+    return x, labels

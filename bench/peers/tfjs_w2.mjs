@@ -2,7 +2,7 @@
 // Backend setup (cpu: pure JS; wasm: single-threaded SIMD in Node) is in lib/tfjs.mjs.
 // A step is `await model.trainOnBatch(xs, ys)`, which reads the loss back, so the
 // step's kernels have all run when it resolves.
-import { readPlan, timeRepsAsync, emit, runCases } from '../lib/timing.mjs';
+import { readPlan, timeTrainSteps, emit, runCases } from '../lib/timing.mjs';
 import { uniformF32, labelsF32 } from '../lib/data.mjs';
 import { loadTfjs, backendArg } from '../lib/tfjs.mjs';
 
@@ -27,13 +27,7 @@ await runCases(plan, meta.impl, async (c) => {
   const xs = tf.tensor2d(uniformF32(c.batch * inputs, seedA), [c.batch, inputs]);
   const ys = tf.tensor1d(labelsF32(c.batch, c.classes, seedB));
   try {
-    let first, last;
-    const times = await timeRepsAsync(async () => {
-      last = await model.trainOnBatch(xs, ys);
-      first ??= last;
-    }, plan.policy);
-    if (!Number.isFinite(last)) throw new Error(`loss is ${last} after ${times.length} timed steps`);
-    return { times_ms: times, loss_first: first, loss_last: last };
+    return await timeTrainSteps(async () => await model.trainOnBatch(xs, ys), plan.policy);
   } finally {
     xs.dispose(); ys.dispose(); model.dispose();
   }

@@ -7,28 +7,16 @@ is zero_grad, forward, loss, backward, step, plus loss.item() as a training loop
 run.mjs sets OMP_NUM_THREADS and MKL_NUM_THREADS to the core count; we also call
 torch.set_num_threads(cores).
 """
-import os
-import platform
-import sys
 
 import numpy as np
 
-from pyrunner import emit, read_plan, run_cases, time_reps
-
-try:
-    import torch
-except ImportError:
-    sys.exit("torch not installed: run node bench/setup.mjs --with-torch")
+from torchrunner import start_torch
+from pyrunner import read_plan, run_cases, time_train_steps
 
 
 def main():
     plan = read_plan("torch_w2.py")
-    # The CPUs we may run on, as Node's os.availableParallelism() counts them for the others.
-    torch.set_num_threads(len(os.sched_getaffinity(0)))
-    emit({"meta": {"impl": "torch", "torch": torch.__version__, "python": platform.python_version(),
-                   "threads": torch.get_num_threads(), "cpu": torch.backends.cpu.get_cpu_capability(),
-                   "mkl": torch.backends.mkl.is_available(),
-                   "mkldnn": torch.backends.mkldnn.is_available()}})
+    torch = start_torch()
     seed_a, seed_b = plan["seeds"]
 
     def time_case(c):
@@ -43,19 +31,14 @@ def main():
         # The same values as the NumPy runner draws.
         x = torch.from_numpy(np.random.default_rng(seed_a).random((n, units[0]), dtype=np.float32))
         y = torch.from_numpy(np.random.default_rng(seed_b).integers(0, c["classes"], n))
-        losses = []
-
         def step():
             opt.zero_grad()
             loss = loss_fn(model(x), y)
             loss.backward()
             opt.step()
-            losses.append(loss.item())
+            return loss.item()
 
-        times = time_reps(step, **plan["policy"])
-        if not np.isfinite(losses[-1]):
-            raise FloatingPointError(f"loss is {losses[-1]} after {len(times)} timed steps")
-        return {"times_ms": times, "loss_first": losses[0], "loss_last": losses[-1]}
+        return time_train_steps(step, plan["policy"])
 
     run_cases(plan, "torch", time_case)
 
