@@ -6,8 +6,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use napi::bindgen_prelude::{AsyncTask, Uint32Array};
 use napi::Env;
 use napi_derive::napi;
-use zerodl_core::nn::recurrent::{CellKind, Recurrent, RecurrentConfig};
-use zerodl_core::nn::{gradcheck, Activation, Dense, DenseConfig, Embedding, Init, Layer, Loss, Optimizer, OptimizerConfig, Sequential, Training};
+use zerodl_core::nn::recurrent::{CellKind, Recurrent, RecurrentConfig, State};
+use zerodl_core::nn::{gradcheck, Activation, Dense, DenseConfig, Dropout, Embedding, Init, Inputs, Layer, Loss, Optimizer, OptimizerConfig, Sequential, Training};
 use zerodl_core::random;
 use zerodl_core::shape::shape_from_f64;
 use zerodl_core::{invalid_arg, Tensor};
@@ -33,7 +33,18 @@ pub struct LayerSpec {
     pub forget_bias: Option<f64>,
     /// Embedding: the vocabulary size (ids are in [0, input_dim)).
     pub input_dim: Option<u32>,
+    /// Recurrent: stacked layers (PyTorch's num_layers).
+    pub num_layers: Option<u32>,
+    pub bidirectional: Option<bool>,
+    /// Recurrent: dropout between stacked layers; "dropout" layers: the rate.
+    pub dropout: Option<f64>,
+    pub stateful: Option<bool>,
+    /// Recurrent: truncated BPTT every k steps.
+    pub truncate_bptt: Option<u32>,
+    /// LSTM: peephole connections.
+    pub peephole: Option<bool>,
 }
+
 
 #[napi(object)]
 pub struct OptimizerSpec {
@@ -101,12 +112,16 @@ fn build(input_shape: &[usize], specs: &[LayerSpec], seed: u64) -> zerodl_core::
             model.add(Box::new(Embedding::new(&spec.name, &input_shape, vocab, spec.units as usize, &mut rng)?));
             continue;
         }
+        if spec.kind == "dropout" {
+            model.add(Box::new(Dropout::new(&spec.name, &input_shape, spec.dropout.unwrap_or(0.0) as f32, &mut rng)?));
+            continue;
+        }
         let cell = match spec.kind.as_str() {
             "dense" => None,
             "simpleRNN" => Some(CellKind::Rnn(Activation::parse(&spec.activation)?)),
             "lstm" => Some(CellKind::Lstm),
             "gru" => Some(CellKind::Gru),
-            other => invalid_arg!("{}: unknown layer kind {other:?}; expected \"dense\", \"embedding\", \"simpleRNN\", \"lstm\" or \"gru\"", spec.name),
+            other => invalid_arg!("{}: unknown layer kind {other:?}; expected \"dense\", \"dropout\", \"embedding\", \"simpleRNN\", \"lstm\" or \"gru\"", spec.name),
         };
         let layer: Box<dyn Layer> = match cell {
             None => {
@@ -126,10 +141,14 @@ fn build(input_shape: &[usize], specs: &[LayerSpec], seed: u64) -> zerodl_core::
                     }
                 }
                 let config = RecurrentConfig {
-                    kind,
-                    units: spec.units as usize,
-                    return_sequences: spec.return_sequences.unwrap_or(false),
                     forget_bias: spec.forget_bias.unwrap_or(1.0) as f32,
+                    layers: spec.num_layers.unwrap_or(1) as usize,
+                    bidirectional: spec.bidirectional.unwrap_or(false),
+                    dropout: spec.dropout.unwrap_or(0.0) as f32,
+                    stateful: spec.stateful.unwrap_or(false),
+                    truncate: spec.truncate_bptt.map(|k| k as usize),
+                    peephole: spec.peephole.unwrap_or(false),
+                    ..RecurrentConfig::new(kind, spec.units as usize, spec.return_sequences.unwrap_or(false))
                 };
                 Box::new(Recurrent::new(&spec.name, &input_shape, config, &mut rng)?)
             }
@@ -182,30 +201,81 @@ impl NativeModel {
         lock(&self.model).compile(Training { loss, optimizer, clip_norm: clip_norm.map(|c| c as f32) }).js()
     }
 
-    /// Outputs for a batch, computed on the calling thread.
+    /// Outputs for a batch, computed on the calling thread. `lengths`: valid steps per sequence.
     #[napi(catch_unwind)]
-    pub fn predict(&self, env: Env, x: &NativeTensor) -> Result<NativeTensor> {
-        let out = lock(&self.model).forward(x.get()?, false).js()?;
+    pub fn predict(&self, env: Env, x: &NativeTensor, lengths: Option<&NativeTensor>) -> Result<NativeTensor> {
+        let lengths = lengths.map(|l| lengths_of(l.get()?)).transpose()?;
+        let out = lock(&self.model).forward(Inputs::with_lengths(x.get()?, lengths.as_deref()), false).js()?;
         NativeTensor::wrap(&env, out)
     }
 
     #[napi(catch_unwind, ts_return_type = "Promise<NativeTensor>")]
-    pub fn predict_async(&self, x: &NativeTensor) -> Result<AsyncTask<PredictTask>> {
-        Ok(AsyncTask::new(PredictTask { model: self.model.clone(), x: x.get()?.clone() }))
+    pub fn predict_async(&self, x: &NativeTensor, lengths: Option<&NativeTensor>) -> Result<AsyncTask<PredictTask>> {
+        let lengths = lengths.map(|l| lengths_of(l.get()?)).transpose()?;
+        Ok(AsyncTask::new(PredictTask { model: self.model.clone(), x: x.get()?.clone(), lengths }))
     }
 
-    /// One training step on the rows `indices` of (x, y), off the JS thread.
+    /// One training step on the rows `indices` of (x, y) (and of `lengths`), off the JS thread.
     #[napi(catch_unwind, ts_return_type = "Promise<BatchResult>")]
-    pub fn train_batch(&self, x: &NativeTensor, y: &NativeTensor, indices: Uint32Array) -> Result<AsyncTask<TrainBatchTask>> {
+    pub fn train_batch(&self, x: &NativeTensor, y: &NativeTensor, indices: Uint32Array, lengths: Option<&NativeTensor>) -> Result<AsyncTask<TrainBatchTask>> {
         // Copied now: JS may reuse the index buffer while the step runs.
         let indices = indices.to_vec();
-        Ok(AsyncTask::new(TrainBatchTask { model: self.model.clone(), x: x.get()?.clone(), y: y.get()?.clone(), indices }))
+        let lengths = lengths.map(|l| l.get().cloned()).transpose()?;
+        Ok(AsyncTask::new(TrainBatchTask { model: self.model.clone(), x: x.get()?.clone(), y: y.get()?.clone(), indices, lengths }))
     }
 
     /// Mean loss and accuracy counts over a whole data set, in batches, off the JS thread.
     #[napi(catch_unwind, ts_return_type = "Promise<BatchResult>")]
-    pub fn evaluate(&self, x: &NativeTensor, y: &NativeTensor, batch_size: u32) -> Result<AsyncTask<EvaluateTask>> {
-        Ok(AsyncTask::new(EvaluateTask { model: self.model.clone(), x: x.get()?.clone(), y: y.get()?.clone(), batch_size: batch_size.max(1) as usize }))
+    pub fn evaluate(&self, x: &NativeTensor, y: &NativeTensor, batch_size: u32, lengths: Option<&NativeTensor>) -> Result<AsyncTask<EvaluateTask>> {
+        let lengths = lengths.map(|l| l.get().cloned()).transpose()?;
+        Ok(AsyncTask::new(EvaluateTask { model: self.model.clone(), x: x.get()?.clone(), y: y.get()?.clone(), batch_size: batch_size.max(1) as usize, lengths }))
+    }
+
+    /// The final state of recurrent layer `index` after the last call: [h] or [h, c] (LSTM),
+    /// each [layers * directions, batch, units]; null before any call.
+    #[napi(catch_unwind)]
+    pub fn get_layer_state(&self, env: Env, index: u32) -> Result<Option<Vec<NativeTensor>>> {
+        let mut model = lock(&self.model);
+        let layer = recurrent_layer(&mut model, index, &self.layer_names)?;
+        let Some(state) = layer.final_state().cloned() else { return Ok(None) };
+        let shape = layer.state_shape(state.batch);
+        let parts = if state.c.is_empty() { vec![state.h] } else { vec![state.h, state.c] };
+        parts.into_iter().map(|v| NativeTensor::wrap(&env, Tensor::from_vec(&shape, v).js()?)).collect::<Result<Vec<_>>>().map(Some)
+    }
+
+    /// Sets the initial state of recurrent layer `index` for the next calls (none: zeros).
+    #[napi(catch_unwind)]
+    pub fn set_layer_state(&self, index: u32, h: Option<&NativeTensor>, c: Option<&NativeTensor>) -> Result<()> {
+        let mut model = lock(&self.model);
+        let layer = recurrent_layer(&mut model, index, &self.layer_names)?;
+        let state = match h {
+            None => None,
+            Some(h) => {
+                let h = h.get()?;
+                let shape = h.shape();
+                let want = layer.state_shape(shape.get(1).copied().unwrap_or(0));
+                let check = |what: &str, t: &Tensor| -> Result<()> {
+                    if t.shape() != want.as_slice() {
+                        return Err(crate::error::js_error(
+                            zerodl_core::ErrorKind::ShapeMismatch,
+                            format!("the {what} state of layer {index} must have shape [{}, batch, {}], got {}", want[0], want[2], zerodl_core::shape::fmt_shape(t.shape())),
+                        ));
+                    }
+                    Ok(())
+                };
+                check("h", h)?;
+                let c = match c {
+                    Some(c) => {
+                        check("c", c.get()?)?;
+                        c.get()?.to_vec()
+                    }
+                    None if layer.has_cell_state() => return Err(crate::error::js_error(zerodl_core::ErrorKind::InvalidArgument, format!("layer {index} is an LSTM: its state needs c as well as h"))),
+                    None => Vec::new(),
+                };
+                Some(State { batch: want[1], h: h.to_vec(), c })
+            }
+        };
+        layer.set_state(state).js()
     }
 
     #[napi]
@@ -263,9 +333,10 @@ impl NativeModel {
 
     /// Central differences against the analytic gradients for every parameter (compiled models).
     #[napi(catch_unwind)]
-    pub fn gradient_check(&self, x: &NativeTensor, y: &NativeTensor, epsilon: f64, max_per_param: u32) -> Result<Vec<GradCheckEntry>> {
+    pub fn gradient_check(&self, x: &NativeTensor, y: &NativeTensor, epsilon: f64, max_per_param: u32, lengths: Option<&NativeTensor>) -> Result<Vec<GradCheckEntry>> {
+        let lengths = lengths.map(|l| lengths_of(l.get()?)).transpose()?;
         let mut model = lock(&self.model);
-        let report = gradcheck::check_model(&mut model, x.get()?, y.get()?, epsilon as f32, max_per_param as usize).js()?;
+        let report = gradcheck::check_model(&mut model, Inputs::with_lengths(x.get()?, lengths.as_deref()), y.get()?, epsilon as f32, max_per_param as usize).js()?;
         Ok(report
             .into_iter()
             .map(|c| GradCheckEntry { name: c.name, checked: c.checked as u32, max_abs_error: c.max_abs_error, max_rel_error: c.max_rel_error })
@@ -276,4 +347,30 @@ impl NativeModel {
 fn unknown_weight(name: &str, model: &Sequential) -> napi::Error<crate::error::Code> {
     let names: Vec<String> = model.named_params().into_iter().map(|(n, _)| n).collect();
     crate::error::js_error(zerodl_core::ErrorKind::InvalidArgument, format!("unknown weight {name:?}; this model has {}", names.join(", ")))
+}
+
+/// Sequence lengths from a rank-1 tensor of whole numbers (their range is checked by the model).
+pub fn lengths_of(t: &Tensor) -> Result<Vec<usize>> {
+    if t.rank() != 1 {
+        return Err(crate::error::js_error(zerodl_core::ErrorKind::ShapeMismatch, format!("lengths must be one number per sequence (rank 1), got shape {}", zerodl_core::shape::fmt_shape(t.shape()))));
+    }
+    t.as_slice()
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| {
+            if !(v.is_finite() && v.fract() == 0.0 && v >= 0.0) {
+                return Err(crate::error::js_error(zerodl_core::ErrorKind::InvalidArgument, format!("lengths must be whole numbers, got {v} at index {i}")));
+            }
+            Ok(v as usize)
+        })
+        .collect()
+}
+
+fn recurrent_layer<'a>(model: &'a mut Sequential, index: u32, names: &[String]) -> Result<&'a mut Recurrent> {
+    let count = model.layers().len();
+    let layer = model.layers_mut().get_mut(index as usize).ok_or_else(|| crate::error::js_error(zerodl_core::ErrorKind::InvalidArgument, format!("layer index {index} is out of range for {count} layers")))?;
+    let kind = layer.kind();
+    layer
+        .as_recurrent_mut()
+        .ok_or_else(|| crate::error::js_error(zerodl_core::ErrorKind::InvalidArgument, format!("layer {index} ({:?}) is a {kind} layer and has no recurrent state", names.get(index as usize).map_or("", String::as_str))))
 }

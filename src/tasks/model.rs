@@ -4,12 +4,12 @@
 use napi::bindgen_prelude::Task;
 use napi::Env;
 use napi_derive::napi;
-use zerodl_core::nn::BatchStats;
+use zerodl_core::nn::{BatchStats, Inputs};
 use zerodl_core::ops::gather_rows;
 use zerodl_core::Tensor;
 
 use crate::error::{guard, into_rejection, CoreResultExt, Result};
-use crate::model::{lock, BatchResult, SharedModel};
+use crate::model::{lengths_of, lock, BatchResult, SharedModel};
 use crate::NativeTensor;
 
 impl From<BatchStats> for BatchResult {
@@ -28,6 +28,14 @@ pub struct TrainBatchTask {
     pub x: Tensor,
     pub y: Tensor,
     pub indices: Vec<u32>,
+    /// Valid steps of every sequence of x (one per row), if padded.
+    pub lengths: Option<Tensor>,
+}
+
+/// The rows `idx` of x and y, and their lengths.
+fn rows(x: &Tensor, y: &Tensor, lengths: Option<&Tensor>, idx: &[u32]) -> Result<(Tensor, Tensor, Option<Vec<usize>>)> {
+    let lengths = lengths.map(|l| gather_rows(l, idx).js().and_then(|l| lengths_of(&l))).transpose()?;
+    Ok((gather_rows(x, idx).js()?, gather_rows(y, idx).js()?, lengths))
 }
 
 #[napi]
@@ -37,9 +45,8 @@ impl Task for TrainBatchTask {
 
     fn compute(&mut self) -> napi::Result<Self::Output> {
         Ok(guard(|| {
-            let xb = gather_rows(&self.x, &self.indices).js()?;
-            let yb = gather_rows(&self.y, &self.indices).js()?;
-            lock(&self.model).train_step(&xb, &yb).js()
+            let (xb, yb, lengths) = rows(&self.x, &self.y, self.lengths.as_ref(), &self.indices)?;
+            lock(&self.model).train_step(Inputs::with_lengths(&xb, lengths.as_deref()), &yb).js()
         }))
     }
 
@@ -51,6 +58,7 @@ impl Task for TrainBatchTask {
 pub struct PredictTask {
     pub model: SharedModel,
     pub x: Tensor,
+    pub lengths: Option<Vec<usize>>,
 }
 
 #[napi]
@@ -59,7 +67,7 @@ impl Task for PredictTask {
     type JsValue = NativeTensor;
 
     fn compute(&mut self) -> napi::Result<Self::Output> {
-        Ok(guard(|| lock(&self.model).forward(&self.x, false).js()))
+        Ok(guard(|| lock(&self.model).forward(Inputs::with_lengths(&self.x, self.lengths.as_deref()), false).js()))
     }
 
     fn resolve(&mut self, env: Env, output: Self::Output) -> napi::Result<NativeTensor> {
@@ -72,6 +80,7 @@ pub struct EvaluateTask {
     pub x: Tensor,
     pub y: Tensor,
     pub batch_size: usize,
+    pub lengths: Option<Tensor>,
 }
 
 #[napi]
@@ -87,7 +96,8 @@ impl Task for EvaluateTask {
             let mut model = lock(&self.model);
             for start in (0..n).step_by(self.batch_size) {
                 let idx: Vec<u32> = (start..(start + self.batch_size).min(n)).map(|i| i as u32).collect();
-                let stats = model.evaluate(&gather_rows(&self.x, &idx).js()?, &gather_rows(&self.y, &idx).js()?).js()?;
+                let (xb, yb, lengths) = rows(&self.x, &self.y, self.lengths.as_ref(), &idx)?;
+                let stats = model.evaluate(Inputs::with_lengths(&xb, lengths.as_deref()), &yb).js()?;
                 loss_sum += stats.loss * stats.samples as f64;
                 if let Some(c) = stats.correct {
                     correct += c.correct;

@@ -11,7 +11,7 @@
  * ```
  */
 import { InvalidArgumentError, ShapeMismatchError, awaitNative, callNative } from '../errors.js';
-import type { Layer } from '../layers.js';
+import { Recurrent, type Layer } from '../layers.js';
 import { CLASSIFICATION_LOSSES, LOSS_NAMES, type LossName } from '../losses.js';
 import { native, type NativeModel } from '../native.js';
 import { resolveOptimizer, type OptimizerConfig, type OptimizerName } from '../optimizers.js';
@@ -36,12 +36,34 @@ export interface SequentialArgs {
   seed?: number;
 }
 
-export interface EvaluateArgs {
+/** Valid steps of each sequence in a padded batch, one per sample. */
+export type SequenceLengths = ArrayLike<number>;
+
+export interface SequenceArgs {
+  /**
+   * Valid steps of each sequence when a batch is padded to one length (axis 1 of x): padded
+   * steps neither change a recurrent layer's state nor count in the loss, and per-step outputs
+   * there are zero. Default: every sequence is full length.
+   */
+  lengths?: SequenceLengths;
+}
+
+export interface EvaluateArgs extends SequenceArgs {
   /** Samples per native batch. Default 32. */
   batchSize?: number;
 }
 
 const asTensor = (t: Tensor | TensorLike): Tensor => (t instanceof Tensor ? t : tensor(t));
+
+/** @internal Lengths as a native-ready tensor, after checking there is one per sample. */
+export function lengthsTensor(lengths: SequenceLengths | undefined, samples: number, what: string): Tensor | undefined {
+  if (lengths === undefined) return undefined;
+  if (lengths === null || typeof lengths !== 'object' || typeof lengths.length !== 'number') {
+    throw new InvalidArgumentError(`${what} expects lengths to be an array of numbers, one per sequence, got ${String(lengths)}`);
+  }
+  if (lengths.length !== samples) throw new ShapeMismatchError(`${what}: lengths has ${lengths.length} entries but x has ${samples} sequences`);
+  return tensor(Float32Array.from(lengths), [lengths.length]);
+}
 
 export class Sequential implements FitTarget {
   readonly layers: readonly Layer[];
@@ -61,7 +83,8 @@ export class Sequential implements FitTarget {
     const dup = names.find((n, i) => names.indexOf(n) !== i);
     if (dup) throw new InvalidArgumentError(`layer names must be unique in a model; ${JSON.stringify(dup)} appears twice`);
     const specs = layers.map((l, i) => l.spec(names[i] as string));
-    this.#native = callNative(() => new native.NativeModel(inputShape, specs, args.seed));
+    // null (a free size) is 0 natively.
+    this.#native = callNative(() => new native.NativeModel(inputShape.map((d) => d ?? 0), specs, args.seed));
     layers.forEach((l, i) => l.bind(this.#native, i, names[i] as string));
     this.layers = Object.freeze([...layers]);
   }
@@ -109,13 +132,14 @@ export class Sequential implements FitTarget {
    * One gradient step on exactly this batch (no shuffling, callbacks or history), off the JS
    * thread. For custom training loops.
    */
-  async trainOnBatch(x: Tensor | TensorLike, y: Tensor | TensorLike): Promise<{ loss: number; accuracy?: number }> {
+  async trainOnBatch(x: Tensor | TensorLike, y: Tensor | TensorLike, args: SequenceArgs = {}): Promise<{ loss: number; accuracy?: number }> {
     this.#requireCompiled('trainOnBatch');
     const xt = asTensor(x);
     const yt = asTensor(y);
     const n = xt.shape[0] ?? 0;
     if (yt.shape[0] !== n) throw new ShapeMismatchError(`trainOnBatch() needs as many targets as samples: x has shape [${xt.shape.join(', ')}], y has shape [${yt.shape.join(', ')}]`);
-    const r = await awaitNative(callNative(() => this.#native.trainBatch(xt.native, yt.native, range(0, n))));
+    const lengths = lengthsTensor(args.lengths, n, 'trainOnBatch()');
+    const r = await awaitNative(callNative(() => this.#native.trainBatch(xt.native, yt.native, range(0, n), lengths?.native)));
     return r.total && this.metricNames.includes('accuracy') ? { loss: r.loss, accuracy: (r.correct ?? 0) / r.total } : { loss: r.loss };
   }
 
@@ -124,20 +148,29 @@ export class Sequential implements FitTarget {
     this.#requireCompiled('evaluate');
     const batchSize = args.batchSize ?? 32;
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new InvalidArgumentError(`evaluate() expects batchSize to be an integer >= 1, got ${String(batchSize)}`);
-    const r = await evaluateNative(this.#native, asTensor(x), asTensor(y), batchSize);
+    const xt = asTensor(x);
+    const lengths = lengthsTensor(args.lengths, xt.shape[0] ?? 0, 'evaluate()');
+    const r = await evaluateNative(this.#native, xt, asTensor(y), batchSize, lengths);
     return this.metricNames.includes('accuracy') ? r : { loss: r.loss };
   }
 
   /** Outputs for a batch of inputs, computed on the calling thread (for small inputs). */
-  predict(x: Tensor | TensorLike): Tensor {
+  predict(x: Tensor | TensorLike, args: SequenceArgs = {}): Tensor {
     const input = asTensor(x);
-    return new Tensor(callNative(() => this.#native.predict(input.native)));
+    const lengths = lengthsTensor(args.lengths, input.shape[0] ?? 0, 'predict()');
+    return new Tensor(callNative(() => this.#native.predict(input.native, lengths?.native)));
   }
 
   /** Outputs for a batch of inputs, computed off the JS thread. */
-  async predictAsync(x: Tensor | TensorLike): Promise<Tensor> {
+  async predictAsync(x: Tensor | TensorLike, args: SequenceArgs = {}): Promise<Tensor> {
     const input = asTensor(x);
-    return new Tensor(await awaitNative(callNative(() => this.#native.predictAsync(input.native))));
+    const lengths = lengthsTensor(args.lengths, input.shape[0] ?? 0, 'predictAsync()');
+    return new Tensor(await awaitNative(callNative(() => this.#native.predictAsync(input.native, lengths?.native))));
+  }
+
+  /** Resets the carried state of every recurrent layer (stateful layers start afresh). */
+  resetStates(): void {
+    for (const layer of this.layers) if (layer instanceof Recurrent) layer.resetStates();
   }
 
   /** All parameters, named like a PyTorch nn.Sequential state_dict: `"0.weight"`, `"0.bias"`, ... */
@@ -157,7 +190,7 @@ export class Sequential implements FitTarget {
 
   /** Layers, output shapes and parameter counts as a table; printed with `print` (console.log). */
   summary(print: ((line: string) => void) | null = console.log): string {
-    const rows = this.#native.layers().map((l) => [`${l.name} (${l.kind}, ${l.activation})`, `[null, ${l.outputShape.join(', ')}]`, String(l.params)]);
+    const rows = this.#native.layers().map((l) => [`${l.name} (${l.kind}, ${l.activation})`, `[null, ${l.outputShape.map((d) => (d === 0 ? 'null' : String(d))).join(', ')}]`, String(l.params)]);
     const total = this.#native.layers().reduce((s, l) => s + l.params, 0);
     const header = ['Layer (type)', 'Output shape', 'Param #'];
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)) + 2);

@@ -5,6 +5,7 @@
  */
 import { InvalidArgumentError, NonFiniteError, ShapeMismatchError, awaitNative, callNative, toZerodlError } from '../errors.js';
 import { native, type NativeModel } from '../native.js';
+import { lengthsTensor, type SequenceLengths } from '../models/sequential.js';
 import { Tensor } from '../tensor.js';
 import { mulberry32, range, shuffleInPlace } from '../util/shuffle.js';
 import { CallbackList, History, type Callback, type Logs, type TrainingTarget } from './callbacks.js';
@@ -21,8 +22,10 @@ export interface ModelFitArgs {
   seed?: number;
   /** Fraction of the data (taken from the end, before shuffling) held out for validation. Default 0. */
   validationSplit?: number;
-  /** Explicit validation data `[x, y]`; overrides `validationSplit`. */
-  validationData?: [Tensor, Tensor];
+  /** Explicit validation data `[x, y]` (or `[x, y, lengths]` for padded sequences); overrides `validationSplit`. */
+  validationData?: [Tensor, Tensor] | [Tensor, Tensor, SequenceLengths];
+  /** Valid steps of each training sequence (one per sample of x) when they are padded to one length; see `SequenceArgs`. */
+  lengths?: SequenceLengths;
   /** Called at train/epoch/batch boundaries (e.g. `callbacks.earlyStopping()`). */
   callbacks?: Callback[];
   /** Stops training between batches; `fit` then rejects with an AbortError. */
@@ -41,8 +44,15 @@ export interface FitTarget extends TrainingTarget {
 interface Split {
   x: Tensor;
   y: Tensor;
+  lengths: Tensor | undefined;
   trainIndices: Uint32Array;
-  validation: [Tensor, Tensor] | undefined;
+  validation: Validation | undefined;
+}
+
+interface Validation {
+  x: Tensor;
+  y: Tensor;
+  lengths: Tensor | undefined;
 }
 
 function checkInteger(name: string, value: number, min: number): void {
@@ -57,15 +67,19 @@ function split(x: Tensor, y: Tensor, args: ModelFitArgs): Split {
   if (y.rank === 0 || y.shape[0] !== n) {
     throw new ShapeMismatchError(`fit() needs as many targets as samples: x has ${n} samples (shape [${x.shape.join(', ')}]), y has shape [${y.shape.join(', ')}]`);
   }
-  if (args.validationData) return { x, y, trainIndices: range(0, n), validation: args.validationData };
+  const lengths = lengthsTensor(args.lengths, n, 'fit()');
+  if (args.validationData) {
+    const [vx, vy, vl] = args.validationData;
+    return { x, y, lengths, trainIndices: range(0, n), validation: { x: vx, y: vy, lengths: lengthsTensor(vl, vx.shape[0] ?? 0, 'fit() validationData') } };
+  }
   const fraction = args.validationSplit ?? 0;
   if (!(fraction >= 0 && fraction < 1)) throw new InvalidArgumentError(`fit() expects validationSplit in [0, 1), got ${String(fraction)}`);
   const nTrain = Math.floor(n * (1 - fraction));
   if (nTrain === 0) throw new InvalidArgumentError(`validationSplit ${fraction} leaves no training samples out of ${n}`);
-  if (nTrain === n) return { x, y, trainIndices: range(0, n), validation: undefined };
+  if (nTrain === n) return { x, y, lengths, trainIndices: range(0, n), validation: undefined };
   const val = range(nTrain, n);
   const take = (t: Tensor) => new Tensor(callNative(() => native.gatherRows(t.native, val)));
-  return { x, y, trainIndices: range(0, nTrain), validation: [take(x), take(y)] };
+  return { x, y, lengths, trainIndices: range(0, nTrain), validation: { x: take(x), y: take(y), lengths: lengths && take(lengths) } };
 }
 
 function abortError(signal: AbortSignal): Error {
@@ -98,7 +112,7 @@ export async function fitLoop(model: FitTarget, x: Tensor, y: Tensor, args: Mode
       const order = args.shuffle === false ? data.trainIndices : shuffleInPlace(data.trainIndices.slice(), random);
       const logs = await trainEpoch(model, data, order, epoch, batchSize, callbacks, args.signal);
       if (data.validation) {
-        const v = await evaluateNative(model.nativeModel, data.validation[0], data.validation[1], batchSize);
+        const v = await evaluateNative(model.nativeModel, data.validation.x, data.validation.y, batchSize, data.validation.lengths);
         logs.val_loss = v.loss;
         if (model.metricNames.includes('accuracy') && v.accuracy !== undefined) logs.val_accuracy = v.accuracy;
       }
@@ -137,7 +151,7 @@ async function trainEpoch(
     const indices = order.subarray(batch * batchSize, (batch + 1) * batchSize);
     let r;
     try {
-      r = await awaitNative(callNative(() => model.nativeModel.trainBatch(data.x.native, data.y.native, indices)));
+      r = await awaitNative(callNative(() => model.nativeModel.trainBatch(data.x.native, data.y.native, indices, data.lengths?.native)));
     } catch (err) {
       const e = toZerodlError(err);
       if (e instanceof NonFiniteError) {
@@ -155,7 +169,7 @@ async function trainEpoch(
 }
 
 /** Mean loss (and accuracy, for classification losses) over a data set. */
-export async function evaluateNative(model: NativeModel, x: Tensor, y: Tensor, batchSize: number): Promise<{ loss: number; accuracy?: number }> {
-  const r = await awaitNative(callNative(() => model.evaluate(x.native, y.native, batchSize)));
+export async function evaluateNative(model: NativeModel, x: Tensor, y: Tensor, batchSize: number, lengths?: Tensor): Promise<{ loss: number; accuracy?: number }> {
+  const r = await awaitNative(callNative(() => model.evaluate(x.native, y.native, batchSize, lengths?.native)));
   return r.total ? { loss: r.loss, accuracy: (r.correct ?? 0) / r.total } : { loss: r.loss };
 }

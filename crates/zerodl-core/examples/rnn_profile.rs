@@ -4,7 +4,7 @@
 use std::time::Instant;
 
 use zerodl_core::kernels::gemm::{sgemm, Operand};
-use zerodl_core::nn::recurrent::{backward_sequence, forward_sequence, CellKind, RecurrentWeights};
+use zerodl_core::nn::recurrent::{backward_sequence, forward_sequence, CellKind, RecurrentWeights, SequenceGradsIn, SequenceInput, SequenceShape};
 use zerodl_core::random::uniform_vec;
 
 fn median_ms(mut f: impl FnMut()) -> f64 {
@@ -21,13 +21,14 @@ fn main() {
     for kind in [CellKind::Lstm, CellKind::Gru] {
         let gh = kind.gates() * h;
         let (w_ih, w_hh, b_ih, b_hh) = (uniform_vec(gh * d, -0.06, 0.06, 1), uniform_vec(gh * h, -0.06, 0.06, 2), uniform_vec(gh, -0.06, 0.06, 3), uniform_vec(gh, -0.06, 0.06, 4));
-        let w = RecurrentWeights { w_ih: &w_ih, w_hh: &w_hh, b_ih: &b_ih, b_hh: &b_hh };
+        let w = RecurrentWeights { w_ih: &w_ih, w_hh: &w_hh, b_ih: &b_ih, b_hh: &b_hh, peephole: &[] };
+        let shape = SequenceShape { batch: b, steps: t, input: d, hidden: h };
         let x = uniform_vec(b * t * d, 0.0, 1.0, 5);
         let dy = uniform_vec(b * t * h, -0.01, 0.01, 6);
-        let fwd = median_ms(|| { forward_sequence(kind, w, &x, b, t, d, h, &[], &[], true); });
-        let out = forward_sequence(kind, w, &x, b, t, d, h, &[], &[], true);
+        let fwd = median_ms(|| { forward_sequence(kind, w, shape, SequenceInput { x: &x, ..Default::default() }, true); });
+        let out = forward_sequence(kind, w, shape, SequenceInput { x: &x, ..Default::default() }, true);
         let cache = out.cache.unwrap();
-        let bwd = median_ms(|| { backward_sequence(w, &cache, &dy, &[], &[]); });
+        let bwd = median_ms(|| { backward_sequence(w, &cache, SequenceGradsIn { outputs: &dy, ..Default::default() }); });
         println!("{kind:?}: forward {fwd:.2} ms, backward {bwd:.2} ms");
     }
     // The LSTM backward's products, alone: per step dh_prev = dG (32x1024) W_hh (1024x256), and

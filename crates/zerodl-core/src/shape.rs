@@ -10,6 +10,21 @@ pub fn fmt_shape(shape: &[usize]) -> String {
     format!("{shape:?}")
 }
 
+/// In a layer's per-sample shape, a dimension of any size (Keras's `None`, e.g. the timesteps of
+/// a sequence model that trains on windows of 64 and samples one step at a time).
+pub const ANY: usize = 0;
+
+/// Whether a per-sample shape `actual` fits `pattern` (equal, with [`ANY`] matching any size > 0).
+pub fn fits(pattern: &[usize], actual: &[usize]) -> bool {
+    pattern.len() == actual.len() && pattern.iter().zip(actual).all(|(&p, &a)| if p == ANY { a > 0 } else { p == a })
+}
+
+/// Formats a per-sample shape with the batch axis first: `[batch, null, 65]`.
+pub fn fmt_batch_pattern(pattern: &[usize]) -> String {
+    let dims: Vec<String> = std::iter::once("batch".to_string()).chain(pattern.iter().map(|&d| if d == ANY { "null".to_string() } else { d.to_string() })).collect();
+    format!("[{}]", dims.join(", "))
+}
+
 /// Number of elements of `shape`, or an error if it overflows what we can allocate.
 pub fn numel(shape: &[usize]) -> Result<usize> {
     shape

@@ -5,10 +5,10 @@
 
 use super::activation::Activation;
 use super::init::Init;
-use super::layer::{Layer, Param};
+use super::layer::{Layer, Param, Pass};
 use crate::kernels::gemm::{sgemm, Operand};
 use crate::random::Rng;
-use crate::shape::fmt_shape;
+use crate::shape::{fits, fmt_batch_pattern, fmt_shape};
 use crate::{invalid_arg, Error, Result, Tensor};
 
 pub struct Dense {
@@ -68,15 +68,16 @@ impl Dense {
     fn check_input(&self, x: &Tensor) -> Result<usize> {
         let shape = x.shape();
         let per_sample: Vec<usize> = self.positions.iter().copied().chain([self.inputs]).collect();
-        if shape.len() != per_sample.len() + 1 || shape[1..] != per_sample[..] {
-            let dims: Vec<String> = per_sample.iter().map(|d| d.to_string()).collect();
-            return Err(Error::shape_mismatch(format!("{}: expected input of shape [batch, {}], got {}", self.name, dims.join(", "), fmt_shape(shape))));
+        if shape.len() != per_sample.len() + 1 || !fits(&per_sample, &shape[1..]) {
+            return Err(Error::shape_mismatch(format!("{}: expected input of shape {}, got {}", self.name, fmt_batch_pattern(&per_sample), fmt_shape(shape))));
         }
         Ok(x.len() / self.inputs)
     }
 
-    fn out_shape(&self, batch: usize) -> Vec<usize> {
-        std::iter::once(batch).chain(self.positions.iter().copied()).chain([self.units]).collect()
+    /// The input's shape with the feature axis replaced by the units.
+    fn out_shape(&self, input_shape: &[usize]) -> Vec<usize> {
+        let (_, lead) = input_shape.split_last().expect("checked: inputs have a feature axis");
+        lead.iter().copied().chain([self.units]).collect()
     }
 }
 
@@ -89,7 +90,7 @@ impl Layer for Dense {
         self.positions.iter().copied().chain([self.units]).collect()
     }
 
-    fn forward(&mut self, x: &Tensor, training: bool) -> Result<Tensor> {
+    fn forward(&mut self, x: &Tensor, pass: &Pass<'_>) -> Result<Tensor> {
         let batch = self.check_input(x)?; // rows: samples x positions
         let (n, k) = (self.units, self.inputs);
         // Start from the bias on every row, then C += x W^T.
@@ -101,11 +102,11 @@ impl Layer for Dense {
             self.preactivation.clone_from(&z);
         }
         self.activation.forward(&mut z, n);
-        if training {
+        if pass.training {
             self.input = Some(x.clone());
             self.output.clone_from(&z);
         }
-        Tensor::from_vec(&self.out_shape(x.shape()[0]), z)
+        Tensor::from_vec(&self.out_shape(x.shape()), z)
     }
 
     fn backward(&mut self, mut grad: Vec<f32>, need_input_grad: bool) -> Result<Vec<f32>> {

@@ -4,9 +4,9 @@
 
 use rand_distr::{Distribution, StandardNormal};
 
-use super::layer::{Layer, Param};
+use super::layer::{Layer, Param, Pass};
 use crate::random::Rng;
-use crate::shape::fmt_shape;
+use crate::shape::{fits, fmt_batch_pattern, fmt_shape};
 use crate::{invalid_arg, Error, ErrorKind, Result, Tensor};
 
 pub struct Embedding {
@@ -38,10 +38,9 @@ impl Layer for Embedding {
         self.input_shape.iter().copied().chain([self.dim]).collect()
     }
 
-    fn forward(&mut self, x: &Tensor, training: bool) -> Result<Tensor> {
-        if x.rank() != self.input_shape.len() + 1 || x.shape()[1..] != self.input_shape[..] {
-            let dims: Vec<String> = self.input_shape.iter().map(|d| d.to_string()).collect();
-            return Err(Error::shape_mismatch(format!("{}: expected ids of shape [batch, {}], got {}", self.name, dims.join(", "), fmt_shape(x.shape()))));
+    fn forward(&mut self, x: &Tensor, pass: &Pass<'_>) -> Result<Tensor> {
+        if x.rank() != self.input_shape.len() + 1 || !fits(&self.input_shape, &x.shape()[1..]) {
+            return Err(Error::shape_mismatch(format!("{}: expected ids of shape {}, got {}", self.name, fmt_batch_pattern(&self.input_shape), fmt_shape(x.shape()))));
         }
         let ids = x
             .as_slice()
@@ -59,7 +58,7 @@ impl Layer for Embedding {
         for &id in &ids {
             out.extend_from_slice(&table[id * self.dim..(id + 1) * self.dim]);
         }
-        if training {
+        if pass.training {
             self.ids = ids;
         }
         let mut shape = x.shape().to_vec();

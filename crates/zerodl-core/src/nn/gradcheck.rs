@@ -1,7 +1,7 @@
 //! Gradient checking (the seed series' gradient_check, generalised): central differences of the
 //! model's loss against the analytic gradients, for every parameter of every layer.
 
-use super::model::Sequential;
+use super::model::{Inputs, Sequential};
 use crate::{Result, Tensor};
 
 /// How well one parameter's analytic gradient matches central differences.
@@ -17,8 +17,10 @@ pub struct ParamCheck {
 }
 
 /// Checks every parameter of a compiled model on (x, y) with step `epsilon`.
-pub fn check_model(model: &mut Sequential, x: &Tensor, y: &Tensor, epsilon: f32, max_per_param: usize) -> Result<Vec<ParamCheck>> {
-    model.compute_gradients(x, y)?;
+/// The loss is that of a training pass (dropout replaying the gradient pass's masks).
+pub fn check_model<'a>(model: &mut Sequential, inputs: impl Into<Inputs<'a>>, y: &Tensor, epsilon: f32, max_per_param: usize) -> Result<Vec<ParamCheck>> {
+    let inputs = inputs.into();
+    model.compute_gradients(inputs, y)?;
     let analytic: Vec<(String, Vec<f32>)> = model.named_params().into_iter().map(|(n, p)| (n, p.grad.clone())).collect();
     let mut report = Vec::new();
     for (pi, (name, grad)) in analytic.iter().enumerate() {
@@ -29,7 +31,7 @@ pub fn check_model(model: &mut Sequential, x: &Tensor, y: &Tensor, epsilon: f32,
             let original = model.named_params()[pi].1.value[i];
             let mut loss_at = |v: f32| -> Result<f64> {
                 model.named_params_mut()[pi].1.value[i] = v;
-                Ok(model.evaluate(x, y)?.loss)
+                model.replay_training_loss(inputs, y)
             };
             let plus = loss_at(original + epsilon)?;
             let minus = loss_at(original - epsilon)?;

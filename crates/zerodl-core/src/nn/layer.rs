@@ -2,21 +2,42 @@
 //! parameters (value and gradient, PyTorch's names and layouts).
 
 use super::activation::Activation;
+use super::recurrent::Recurrent;
 use crate::{Result, Tensor};
 
-/// A trainable tensor of a layer: its PyTorch name ("weight", "bias"), shape, value and gradient.
+/// A trainable tensor of a layer: its PyTorch name ("weight", "bias_hh_l1_reverse"), shape,
+/// value and gradient.
 #[derive(Clone, Debug)]
 pub struct Param {
-    pub name: &'static str,
+    pub name: String,
     pub shape: Vec<usize>,
     pub value: Vec<f32>,
     pub grad: Vec<f32>,
 }
 
 impl Param {
-    pub fn new(name: &'static str, shape: Vec<usize>, value: Vec<f32>) -> Param {
+    pub fn new(name: impl Into<String>, shape: Vec<usize>, value: Vec<f32>) -> Param {
         let grad = vec![0.0; value.len()];
-        Param { name, shape, value, grad }
+        Param { name: name.into(), shape, value, grad }
+    }
+}
+
+/// What one forward pass is for.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Pass<'a> {
+    /// Keep what backward needs, and apply dropout.
+    pub training: bool,
+    /// Valid steps of each sequence in the batch (recurrent layers stop at them); `None`: all.
+    pub lengths: Option<&'a [usize]>,
+}
+
+impl Pass<'_> {
+    pub fn inference() -> Pass<'static> {
+        Pass { training: false, lengths: None }
+    }
+
+    pub fn training() -> Pass<'static> {
+        Pass { training: true, lengths: None }
     }
 }
 
@@ -24,11 +45,11 @@ pub trait Layer: Send {
     /// The layer kind, e.g. "dense".
     fn kind(&self) -> &'static str;
 
-    /// Shape of one output sample (the batch dimension left out).
+    /// Shape of one output sample (the batch dimension left out; `shape::ANY` for free sizes).
     fn output_shape(&self) -> Vec<usize>;
 
-    /// Runs the layer on a batch. With `training`, keeps what `backward` needs.
-    fn forward(&mut self, x: &Tensor, training: bool) -> Result<Tensor>;
+    /// Runs the layer on a batch. A training pass keeps what `backward` needs.
+    fn forward(&mut self, x: &Tensor, pass: &Pass<'_>) -> Result<Tensor>;
 
     /// Takes dE/d(output) for the last training forward, adds dE/d(params) into the params'
     /// `grad`, and returns dE/d(input) (empty when `need_input_grad` is false).
@@ -55,5 +76,14 @@ pub trait Layer: Send {
     /// Parameter count (for summaries).
     fn param_count(&self) -> usize {
         self.params().iter().map(|p| p.value.len()).sum()
+    }
+
+    /// Makes the next training forward draw the same random masks as the last one (dropout),
+    /// so a gradient check sees one fixed function.
+    fn rewind_randomness(&mut self) {}
+
+    /// The recurrent layer behind this one, for its state (initial state in, final state out).
+    fn as_recurrent_mut(&mut self) -> Option<&mut Recurrent> {
+        None
     }
 }

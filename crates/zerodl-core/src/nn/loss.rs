@@ -19,11 +19,28 @@ pub enum Loss {
     BinaryCrossEntropy,
 }
 
-/// The loss value and its gradient, w.r.t. the output or (when `fused`) the pre-activation.
-pub struct LossGrad {
+/// What a loss is computed on: the model's output (and the last layer's activation and
+/// pre-activation, for the fused paths) against the targets.
+#[derive(Clone, Copy)]
+pub struct LossInput<'a> {
+    pub output: &'a [f32],
+    pub preactivation: Option<&'a [f32]>,
+    pub activation: Activation,
+    /// Shape of `output`; rows are all axes but the last.
+    pub shape: &'a [usize],
+    pub target: &'a Tensor,
+    /// Rows that count (e.g. the valid steps of padded sequences); `None`: all. Masked rows add
+    /// nothing to the loss, the gradient or the accuracy, and their targets are not read.
+    pub mask: Option<&'a [bool]>,
+}
+
+/// The loss (mean over the counted rows), its gradient w.r.t. the output or (when `fused`) the
+/// pre-activation, and the accuracy counts (classification losses).
+pub struct LossOutput {
     pub value: f64,
     pub grad: Vec<f32>,
     pub fused: bool,
+    pub correct: Option<Correct>,
 }
 
 /// How many predictions were right (classification losses only).
@@ -64,7 +81,7 @@ impl Loss {
 
     /// Reads targets for outputs of shape `out_shape` (rows = all but the last axis, e.g. batch, or
     /// batch x time for a sequence model; classes / features on the last axis).
-    fn targets<'a>(self, target: &'a Tensor, out_shape: &[usize]) -> Result<Targets<'a>> {
+    fn targets<'a>(self, target: &'a Tensor, out_shape: &[usize], mask: Option<&[bool]>) -> Result<Targets<'a>> {
         let shape = target.shape();
         let (rows_shape, width) = out_shape.split_at(out_shape.len() - 1);
         let width = width[0];
@@ -76,6 +93,9 @@ impl Loss {
                     .iter()
                     .enumerate()
                     .map(|(i, &v)| {
+                        if mask.is_some_and(|m| !m[i]) {
+                            return Ok(0); // a padded step: its label is never read
+                        }
                         if v.fract() != 0.0 || v < 0.0 || v >= width as f32 || !v.is_finite() {
                             invalid_arg!("labels must be integers in [0, {width}), got {v} at index {i}");
                         }
@@ -86,7 +106,8 @@ impl Loss {
             }
             _ if flat_ok => {
                 if self == Loss::BinaryCrossEntropy {
-                    if let Some((i, v)) = target.as_slice().iter().enumerate().find(|(_, v)| !(0.0..=1.0).contains(*v)) {
+                    let counted = |i: usize| mask.is_none_or(|m| m[i / width]);
+                    if let Some((i, v)) = target.as_slice().iter().enumerate().find(|&(i, v)| counted(i) && !(0.0..=1.0).contains(v)) {
                         invalid_arg!("binary cross-entropy targets must be in [0, 1], got {v} at index {i}");
                     }
                 }
@@ -101,36 +122,42 @@ impl Loss {
         }
     }
 
-    /// Loss (mean over rows) and gradient for `output` of shape `out_shape`, given the last
-    /// layer's activation and pre-activation (for the fused paths).
-    pub fn forward_backward(
-        self,
-        output: &[f32],
-        preactivation: Option<&[f32]>,
-        act: Activation,
-        out_shape: &[usize],
-        target: &Tensor,
-    ) -> Result<LossGrad> {
-        let width = *out_shape.last().expect("outputs have a feature axis");
-        let batch = output.len() / width.max(1);
-        let targets = self.targets(target, out_shape)?;
-        let scale = 1.0 / batch.max(1) as f32;
+    /// Loss, gradient and accuracy counts in one pass over the targets.
+    pub fn compute(self, input: &LossInput<'_>) -> Result<LossOutput> {
+        let LossInput { output, preactivation, activation: act, shape, target, mask } = *input;
+        let width = *shape.last().expect("outputs have a feature axis");
+        let targets = self.targets(target, shape, mask)?;
+        let counted = |row: usize| mask.is_none_or(|m| m[row]);
+        let rows = output.len() / width.max(1);
+        let count = (0..rows).filter(|&r| counted(r)).count().max(1);
+        let argmax = |row: &[f32]| row.iter().enumerate().fold(0, |best, (j, &v)| if v > row[best] { j } else { best });
+        let mut grad = vec![0.0f32; output.len()];
+        let mut value = 0.0f64;
+        let mut correct = 0usize;
         match self {
             Loss::MeanSquaredError => {
                 let Targets::Dense(t) = targets else { unreachable!("mse targets are dense") };
-                let n = output.len().max(1) as f32;
-                let grad: Vec<f32> = output.iter().zip(t).map(|(y, t)| 2.0 * (y - t) / n).collect();
-                let value = output.iter().zip(t).map(|(y, t)| f64::from(y - t).powi(2)).sum::<f64>() / f64::from(n);
-                Ok(LossGrad { value, grad, fused: false })
+                let n = (count * width) as f32;
+                for (i, (g, (&y, &t))) in grad.iter_mut().zip(output.iter().zip(t)).enumerate() {
+                    if counted(i / width) {
+                        *g = 2.0 * (y - t) / n;
+                        value += f64::from(y - t).powi(2);
+                    }
+                }
+                Ok(LossOutput { value: value / f64::from(n), grad, fused: false, correct: None })
             }
             Loss::CrossEntropy => {
                 // Logits: the softmax layer's pre-activation, or the raw output of a linear layer.
                 let logits = if act == Activation::Softmax { preactivation.unwrap_or(output) } else { output };
-                let mut value = 0.0f64;
-                let mut grad = vec![0.0f32; output.len()];
+                let scale = 1.0 / count as f32;
                 let mut log_p = vec![0.0f32; width];
-                for (b, (z, g)) in logits.chunks(width).zip(grad.chunks_mut(width)).enumerate() {
+                for (b, (z, g)) in logits.chunks(width).zip(grad.chunks_mut(width)).enumerate().filter(|(b, _)| counted(*b)) {
                     simd::log_softmax_row(z, &mut log_p);
+                    let want = match &targets {
+                        Targets::Indices(idx) => idx[b],
+                        Targets::Dense(t) => argmax(&t[b * width..(b + 1) * width]),
+                    };
+                    correct += usize::from(argmax(&output[b * width..(b + 1) * width]) == want);
                     for (j, (g, &lp)) in g.iter_mut().zip(&log_p).enumerate() {
                         let t = match &targets {
                             Targets::Indices(idx) => f32::from(idx[b] == j),
@@ -140,55 +167,25 @@ impl Loss {
                         *g = (lp.exp() - t) * scale;
                     }
                 }
-                Ok(LossGrad { value: value / batch.max(1) as f64, grad, fused: true })
+                Ok(LossOutput { value: value / count as f64, grad, fused: true, correct: Some(Correct { correct, total: count }) })
             }
             Loss::BinaryCrossEntropy => {
                 let Targets::Dense(t) = targets else { unreachable!("bce targets are dense") };
                 let logits = if act == Activation::Sigmoid { preactivation.unwrap_or(output) } else { output };
-                // Stable form: max(z, 0) - z t + ln(1 + e^-|z|); gradient sigmoid(z) - t.
-                let n = output.len().max(1) as f32;
-                let value = logits
-                    .iter()
-                    .zip(t)
-                    .map(|(&z, &t)| f64::from(z.max(0.0) - z * t + (-z.abs()).exp().ln_1p()))
-                    .sum::<f64>()
-                    / f64::from(n);
-                let grad = logits.iter().zip(t).map(|(&z, &t)| (1.0 / (1.0 + (-z).exp()) - t) / n).collect();
-                Ok(LossGrad { value, grad, fused: true })
-            }
-        }
-    }
-
-    /// Accuracy counts for classification losses; `None` for regression.
-    pub fn correct(self, output: &[f32], act: Activation, out_shape: &[usize], target: &Tensor) -> Result<Option<Correct>> {
-        let width = *out_shape.last().expect("outputs have a feature axis");
-        let batch = output.len() / width.max(1);
-        let targets = self.targets(target, out_shape)?;
-        let argmax = |row: &[f32]| row.iter().enumerate().fold(0, |best, (j, &v)| if v > row[best] { j } else { best });
-        Ok(match self {
-            Loss::MeanSquaredError => None,
-            Loss::CrossEntropy => {
-                let correct = output
-                    .chunks(width)
-                    .enumerate()
-                    .filter(|(b, row)| {
-                        let want = match &targets {
-                            Targets::Indices(idx) => idx[*b],
-                            Targets::Dense(t) => argmax(&t[b * width..(b + 1) * width]),
-                        };
-                        argmax(row) == want
-                    })
-                    .count();
-                Some(Correct { correct, total: batch })
-            }
-            Loss::BinaryCrossEntropy => {
-                let Targets::Dense(t) = targets else { unreachable!() };
                 // Outputs are probabilities (sigmoid) or logits (linear): threshold accordingly.
                 let threshold = if act == Activation::Sigmoid { 0.5 } else { 0.0 };
-                let correct = output.iter().zip(t).filter(|(&y, &t)| (y > threshold) == (t > 0.5)).count();
-                Some(Correct { correct, total: output.len() })
+                // Stable form: max(z, 0) - z t + ln(1 + e^-|z|); gradient sigmoid(z) - t.
+                let n = (count * width) as f32;
+                for (i, (g, (&z, &t))) in grad.iter_mut().zip(logits.iter().zip(t)).enumerate() {
+                    if counted(i / width) {
+                        value += f64::from(z.max(0.0) - z * t + (-z.abs()).exp().ln_1p());
+                        *g = (1.0 / (1.0 + (-z).exp()) - t) / n;
+                        correct += usize::from((output[i] > threshold) == (t > 0.5));
+                    }
+                }
+                Ok(LossOutput { value: value / f64::from(n), grad, fused: true, correct: Some(Correct { correct, total: count * width }) })
             }
-        })
+        }
     }
 }
 
@@ -200,19 +197,23 @@ mod tests {
         Tensor::from_vec(shape, v.to_vec()).unwrap()
     }
 
+    fn run(loss: Loss, output: &[f32], preactivation: Option<&[f32]>, activation: Activation, shape: &[usize], target: &Tensor) -> Result<LossOutput> {
+        loss.compute(&LossInput { output, preactivation, activation, shape, target, mask: None })
+    }
+
     #[test]
     fn cross_entropy_matches_the_formula_and_is_finite_for_huge_logits() {
         // Two samples, three classes, logits given; labels 2 and 0.
         let z = [1.0f32, 2.0, 3.0, 1000.0, 0.0, -1000.0];
         let mut p = z.to_vec();
         Activation::Softmax.forward(&mut p, 3);
-        let out = Loss::CrossEntropy.forward_backward(&p, Some(&z), Activation::Softmax, &[2, 3], &t(&[2], &[2.0, 0.0])).unwrap();
+        let out = run(Loss::CrossEntropy, &p, Some(&z), Activation::Softmax, &[2, 3], &t(&[2], &[2.0, 0.0])).unwrap();
         let want = (-(3.0f64 - (1f64.exp() + 2f64.exp() + 3f64.exp()).ln()) + 0.0) / 2.0;
         assert!((out.value - want).abs() < 1e-6, "{} vs {want}", out.value);
         assert!(out.fused && out.grad.iter().all(|g| g.is_finite()));
         // One-hot targets give the same loss as indices.
         let onehot = t(&[2, 3], &[0.0, 0.0, 1.0, 1.0, 0.0, 0.0]);
-        let same = Loss::CrossEntropy.forward_backward(&p, Some(&z), Activation::Softmax, &[2, 3], &onehot).unwrap();
+        let same = run(Loss::CrossEntropy, &p, Some(&z), Activation::Softmax, &[2, 3], &onehot).unwrap();
         assert!((same.value - out.value).abs() < 1e-9);
         assert_eq!(same.grad, out.grad);
     }
@@ -220,10 +221,10 @@ mod tests {
     #[test]
     fn labels_out_of_range_and_bad_shapes_are_typed_errors() {
         let p = [0.5f32, 0.5, 0.5, 0.5];
-        let err = Loss::CrossEntropy.forward_backward(&p, None, Activation::Softmax, &[2, 2], &t(&[2], &[0.0, 2.0])).err().unwrap();
+        let err = run(Loss::CrossEntropy, &p, None, Activation::Softmax, &[2, 2], &t(&[2], &[0.0, 2.0])).err().unwrap();
         assert_eq!(err.code(), "ERR_INVALID_ARGUMENT");
         assert!(err.message.contains("[0, 2)") && err.message.contains("got 2 at index 1"), "{err}");
-        let err = Loss::MeanSquaredError.forward_backward(&p, None, Activation::Identity, &[2, 2], &t(&[4], &[0.0; 4])).err().unwrap();
+        let err = run(Loss::MeanSquaredError, &p, None, Activation::Identity, &[2, 2], &t(&[4], &[0.0; 4])).err().unwrap();
         assert_eq!(err.code(), "ERR_SHAPE_MISMATCH");
         assert!(err.message.contains("[4]") && err.message.contains("[2, 2]"), "{err}");
     }
@@ -233,7 +234,7 @@ mod tests {
         let z = [50.0f32, -50.0, 0.0];
         let mut y = z.to_vec();
         Activation::Sigmoid.forward(&mut y, 1);
-        let out = Loss::BinaryCrossEntropy.forward_backward(&y, Some(&z), Activation::Sigmoid, &[3, 1], &t(&[3, 1], &[0.0, 0.0, 1.0])).unwrap();
+        let out = run(Loss::BinaryCrossEntropy, &y, Some(&z), Activation::Sigmoid, &[3, 1], &t(&[3, 1], &[0.0, 0.0, 1.0])).unwrap();
         let want = (50.0 + (-50f64).exp().ln_1p() + (-50f64).exp().ln_1p() + 2f64.ln()) / 3.0;
         assert!((out.value - want).abs() < 1e-5, "{} vs {want}", out.value);
     }
@@ -241,9 +242,27 @@ mod tests {
     #[test]
     fn accuracy_counts_argmax_hits() {
         let y = [0.1f32, 0.9, 0.8, 0.2, 0.3, 0.7];
-        let c = Loss::CrossEntropy.correct(&y, Activation::Softmax, &[3, 2], &t(&[3], &[1.0, 0.0, 0.0])).unwrap().unwrap();
+        let c = run(Loss::CrossEntropy, &y, None, Activation::Softmax, &[3, 2], &t(&[3], &[1.0, 0.0, 0.0])).unwrap().correct.unwrap();
         assert_eq!((c.correct, c.total), (2, 3));
-        assert_eq!(Loss::MeanSquaredError.correct(&y, Activation::Identity, &[3, 2], &t(&[3, 2], &y)).unwrap(), None);
+        assert_eq!(run(Loss::MeanSquaredError, &y, None, Activation::Identity, &[3, 2], &t(&[3, 2], &y)).unwrap().correct, None);
+    }
+
+    #[test]
+    fn masked_rows_count_for_nothing_and_their_labels_are_not_read() {
+        // Rows 0 and 2 count; row 1 is padding with an out-of-range label.
+        let z = [1.0f32, -1.0, 5.0, 5.0, 0.5, 2.0];
+        let mask = [true, false, true];
+        let target = t(&[3], &[0.0, 99.0, 1.0]);
+        let input = LossInput { output: &z, preactivation: None, activation: Activation::Identity, shape: &[3, 2], target: &target, mask: Some(&mask) };
+        let masked = Loss::CrossEntropy.compute(&input).unwrap();
+        let kept = t(&[2], &[0.0, 1.0]);
+        let alone = run(Loss::CrossEntropy, &[1.0, -1.0, 0.5, 2.0], None, Activation::Identity, &[2, 2], &kept).unwrap();
+        assert!((masked.value - alone.value).abs() < 1e-9);
+        assert_eq!(masked.grad[2..4], [0.0, 0.0]);
+        assert_eq!([&masked.grad[..2], &masked.grad[4..]].concat(), alone.grad);
+        assert_eq!(masked.correct, Some(Correct { correct: 2, total: 2 }));
+        let mse = Loss::MeanSquaredError.compute(&LossInput { target: &t(&[3, 2], &[0.0; 6]), ..input }).unwrap();
+        assert!((mse.value - (1.0 + 1.0 + 0.25 + 4.0) / 4.0).abs() < 1e-6, "{}", mse.value);
     }
 
     #[test]

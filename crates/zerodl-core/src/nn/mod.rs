@@ -3,6 +3,7 @@
 
 pub mod activation;
 pub mod dense;
+pub mod dropout;
 pub mod embedding;
 pub mod gradcheck;
 pub mod init;
@@ -15,11 +16,12 @@ pub mod perceptron;
 
 pub use activation::Activation;
 pub use dense::{Dense, DenseConfig};
+pub use dropout::Dropout;
 pub use embedding::Embedding;
 pub use init::Init;
-pub use layer::{Layer, Param};
+pub use layer::{Layer, Param, Pass};
 pub use loss::Loss;
-pub use model::{BatchStats, Sequential, Training};
+pub use model::{BatchStats, Inputs, Sequential, Training};
 pub use optim::{Optimizer, OptimizerConfig};
 pub use perceptron::{Perceptron, PerceptronActivation, PerceptronTraining};
 

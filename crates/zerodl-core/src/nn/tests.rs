@@ -145,7 +145,7 @@ fn shape_errors_name_the_layer_and_shapes() {
 }
 
 fn recurrent(kind: recurrent::CellKind, shape: &[usize], units: usize, return_sequences: bool, seed: u64) -> Box<dyn Layer> {
-    let config = recurrent::RecurrentConfig { kind, units, return_sequences, forget_bias: 1.0 };
+    let config = recurrent::RecurrentConfig { forget_bias: 1.0, ..recurrent::RecurrentConfig::new(kind, units, return_sequences) };
     Box::new(recurrent::Recurrent::new("rnn", shape, config, &mut rng(seed)).unwrap())
 }
 

@@ -1,20 +1,27 @@
 //! Recurrent networks over whole sequences: simple RNN, LSTM and GRU in PyTorch's formulation and
 //! weight layout (weight_ih (G*H, D), weight_hh (G*H, H), bias_ih, bias_hh; LSTM gates i, f, g, o;
-//! GRU gates r, z, n with the reset applied after the hidden product).
+//! GRU gates r, z, n with the reset applied after the hidden product), stacked and bidirectional.
 //!
 //! One call runs a layer over a batch of sequences. The input projection of every time step is
 //! one large GEMM before the recurrence; only h_{t-1} W_hh^T is sequential. Backward through time
 //! keeps the gate gradients of every step, then forms the weight gradients with one large GEMM
 //! each after the recurrence. Internally everything is time-major ([T, B, ...]), so each step's
 //! rows are contiguous; the public layout is batch-major ([B, T, ...]) like Keras and tfjs.
+//!
+//! cell.rs: one step's pointwise math; sequence.rs: one layer, one direction, whole sequence;
+//! stack.rs: layers x directions, dropout between layers; layer.rs: the model layer and its state.
 
 mod cell;
 mod layer;
 mod sequence;
+mod stack;
 
 pub use cell::CellKind;
 pub use layer::{Recurrent, RecurrentConfig};
-pub use sequence::{backward_sequence, forward_sequence, RecurrentGrads, RecurrentWeights, SequenceCache, SequenceOutput};
+pub use sequence::{backward_sequence, forward_sequence, RecurrentGrads, RecurrentWeights, SequenceCache, SequenceGradsIn, SequenceInput, SequenceOutput, SequenceShape};
+pub use stack::{stack_backward, stack_forward, StackConfig, StackGrads, StackGradsIn, StackOutput, State};
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod options_tests;

@@ -1,6 +1,6 @@
-//! Whole-sequence forward and backward-through-time for one recurrent layer (one direction).
+//! Whole-sequence forward and backward-through-time for one recurrent layer in one direction.
 
-use super::cell::{step_backward, step_forward, CellKind};
+use super::cell::{step_backward, step_forward, CellKind, StepGrads, StepSaved};
 use crate::kernels::gemm::{sgemm, Operand};
 use crate::kernels::simd::{self, BinaryOp};
 
@@ -15,15 +15,38 @@ pub struct RecurrentWeights<'a> {
     pub b_ih: &'a [f32],
     /// (G*H)
     pub b_hh: &'a [f32],
+    /// LSTM peepholes (3, H) for the i, f and o gates; empty for none.
+    pub peephole: &'a [f32],
+}
+
+/// Sizes of one run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SequenceShape {
+    pub batch: usize,
+    pub steps: usize,
+    pub input: usize,
+    pub hidden: usize,
+}
+
+/// What a run starts from.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SequenceInput<'a> {
+    /// [B, T, D], batch-major.
+    pub x: &'a [f32],
+    /// Initial states [B, H]; empty for zeros.
+    pub h0: &'a [f32],
+    pub c0: &'a [f32],
+    /// Valid steps of each sequence (1..=T); `None`: all T. Past its length a sequence's state
+    /// is carried unchanged and its outputs are zero (PyTorch's packed sequences).
+    pub lengths: Option<&'a [usize]>,
 }
 
 /// What backward needs from a training forward (time-major).
 pub struct SequenceCache {
     pub kind: CellKind,
-    pub batch: usize,
-    pub steps: usize,
-    pub input: usize,
-    pub hidden: usize,
+    pub shape: SequenceShape,
+    /// Empty when every sequence is full length.
+    lengths: Vec<usize>,
     /// Inputs, [T, B, D].
     x: Vec<f32>,
     /// States h_0..h_T, [T+1, B, H].
@@ -37,11 +60,11 @@ pub struct SequenceCache {
 }
 
 pub struct SequenceOutput {
-    /// h_1..h_T, batch-major [B, T, H].
+    /// h_1..h_T, batch-major [B, T, H] (zero past each sequence's length).
     pub outputs: Vec<f32>,
-    /// h_T, [B, H].
+    /// The final state (at each sequence's length), [B, H].
     pub h_last: Vec<f32>,
-    /// c_T (LSTM; empty otherwise), [B, H].
+    /// c at the same step (LSTM; empty otherwise), [B, H].
     pub c_last: Vec<f32>,
     /// Present when the forward was asked to keep it.
     pub cache: Option<SequenceCache>,
@@ -53,6 +76,8 @@ pub struct RecurrentGrads {
     pub w_hh: Vec<f32>,
     pub b_ih: Vec<f32>,
     pub b_hh: Vec<f32>,
+    /// LSTM peepholes (3, H), or empty.
+    pub peephole: Vec<f32>,
     /// dE/dx, batch-major [B, T, D].
     pub x: Vec<f32>,
     /// dE/dh_0, [B, H].
@@ -62,7 +87,7 @@ pub struct RecurrentGrads {
 }
 
 /// [B, T, W] <-> [T, B, W].
-fn swap_batch_time(src: &[f32], outer: usize, inner: usize, width: usize) -> Vec<f32> {
+pub(super) fn swap_batch_time(src: &[f32], outer: usize, inner: usize, width: usize) -> Vec<f32> {
     let mut out = vec![0.0f32; src.len()];
     for a in 0..outer {
         for b in 0..inner {
@@ -74,35 +99,35 @@ fn swap_batch_time(src: &[f32], outer: usize, inner: usize, width: usize) -> Vec
     out
 }
 
-/// Runs the layer over `x` ([B, T, D], batch-major) from `h0` / `c0` ([B, H]; zeros if empty).
-#[allow(clippy::too_many_arguments)]
-pub fn forward_sequence(
-    kind: CellKind,
-    w: RecurrentWeights<'_>,
-    x: &[f32],
-    batch: usize,
-    steps: usize,
-    input: usize,
-    hidden: usize,
-    h0: &[f32],
-    c0: &[f32],
-    keep: bool,
-) -> SequenceOutput {
+/// Rows s..e of step `k` of a [steps, B, H] buffer, or nothing if it is empty.
+fn step_rows(v: &[f32], k: usize, bh: usize, s: usize, e: usize) -> &[f32] {
+    if v.is_empty() { &[] } else { &v[k * bh + s..k * bh + e] }
+}
+
+/// Whether sample `b` is still running at step `t`.
+fn active(lengths: &[usize], b: usize, t: usize) -> bool {
+    lengths.is_empty() || t < lengths[b]
+}
+
+/// Runs the layer over a batch of sequences.
+pub fn forward_sequence(kind: CellKind, w: RecurrentWeights<'_>, shape: SequenceShape, input: SequenceInput<'_>, keep: bool) -> SequenceOutput {
+    let SequenceShape { batch, steps, input: width, hidden } = shape;
     let gh = kind.gates() * hidden;
     let (bh, rows) = (batch * hidden, batch * steps);
-    let x_tm = swap_batch_time(x, batch, steps, input);
+    let lengths: Vec<usize> = input.lengths.filter(|l| l.iter().any(|&n| n < steps)).map(<[usize]>::to_vec).unwrap_or_default();
+    let x_tm = swap_batch_time(input.x, batch, steps, width);
     // Input projection of every step in one GEMM: XP = X W_ih^T + b_ih, [T*B, G*H].
     let mut xp = vec![0.0f32; rows * gh];
     xp.chunks_mut(gh).for_each(|r| r.copy_from_slice(w.b_ih));
-    sgemm(rows, gh, input, 1.0, Operand::packed(&x_tm, rows, input, false), Operand::packed(w.w_ih, input, gh, true), 1.0, &mut xp, gh);
+    sgemm(rows, gh, width, 1.0, Operand::packed(&x_tm, rows, width, false), Operand::packed(w.w_ih, width, gh, true), 1.0, &mut xp, gh);
 
     let mut h = vec![0.0f32; (steps + 1) * bh];
     let mut c = if kind == CellKind::Lstm { vec![0.0f32; (steps + 1) * bh] } else { Vec::new() };
-    if !h0.is_empty() {
-        h[..bh].copy_from_slice(h0);
+    if !input.h0.is_empty() {
+        h[..bh].copy_from_slice(input.h0);
     }
-    if !c0.is_empty() && !c.is_empty() {
-        c[..bh].copy_from_slice(c0);
+    if !input.c0.is_empty() && !c.is_empty() {
+        c[..bh].copy_from_slice(input.c0);
     }
     // Gates and hidden projections of every step are kept only for backward; inference reuses
     // one step's worth of memory.
@@ -129,69 +154,108 @@ pub fn forward_sequence(
             let (hs, he) = (b * hidden, (b + 1) * hidden);
             let cp = if c_prev.is_empty() { &[][..] } else { &c_prev[hs..he] };
             let cn = if c_next.is_empty() { &mut [][..] } else { &mut c_next[hs..he] };
+            if !active(&lengths, b, t) {
+                // Padding: the state is carried through unchanged.
+                h_next[hs..he].copy_from_slice(&h_prev[hs..he]);
+                cn.copy_from_slice(cp);
+                continue;
+            }
             let xrow = (t * batch + b) * gh;
-            step_forward(kind, &xp[xrow..xrow + gh], &hp[b * gh..(b + 1) * gh], &h_prev[hs..he], cp, &mut gates[row..row + gh], &mut h_next[hs..he], cn);
+            step_forward(kind, &xp[xrow..xrow + gh], &hp[b * gh..(b + 1) * gh], w.peephole, &h_prev[hs..he], cp, &mut gates[row..row + gh], &mut h_next[hs..he], cn);
         }
     }
-    let outputs = swap_batch_time(&h[bh..], steps, batch, hidden);
+    let mut outputs = swap_batch_time(&h[bh..], steps, batch, hidden);
+    for (b, &len) in lengths.iter().enumerate() {
+        outputs[(b * steps + len) * hidden..(b + 1) * steps * hidden].fill(0.0);
+    }
     let h_last = h[steps * bh..].to_vec();
     let c_last = if c.is_empty() { Vec::new() } else { c[steps * bh..].to_vec() };
-    let cache = keep.then_some(SequenceCache { kind, batch, steps, input, hidden, x: x_tm, h, c, gates, hp: hp_all });
+    let cache = keep.then_some(SequenceCache { kind, shape, lengths, x: x_tm, h, c, gates, hp: hp_all });
     SequenceOutput { outputs, h_last, c_last, cache }
 }
 
-/// Backward through time. `d_outputs` is dE/dh_t for every step ([B, T, H], batch-major; zeros
-/// where a step's output is unused), `d_h_last` / `d_c_last` the gradients of the final state
-/// ([B, H]; empty for none).
-pub fn backward_sequence(w: RecurrentWeights<'_>, cache: &SequenceCache, d_outputs: &[f32], d_h_last: &[f32], d_c_last: &[f32]) -> RecurrentGrads {
-    let SequenceCache { kind, batch, steps, input, hidden, .. } = *cache;
+/// The gradients flowing into a backward pass.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SequenceGradsIn<'a> {
+    /// dE/dh_t for every step ([B, T, H], batch-major); empty for none.
+    pub outputs: &'a [f32],
+    /// dE/d(final h) and dE/d(final c) ([B, H]); empty for none.
+    pub h_last: &'a [f32],
+    pub c_last: &'a [f32],
+    /// Truncated BPTT: no gradient flows back across every k-th step boundary (chunks of k
+    /// steps from t = 0, as when a long sequence is fed k steps at a time with its state kept).
+    pub truncate: Option<usize>,
+}
+
+/// Backward through time.
+pub fn backward_sequence(w: RecurrentWeights<'_>, cache: &SequenceCache, d: SequenceGradsIn<'_>) -> RecurrentGrads {
+    let SequenceShape { batch, steps, input, hidden } = cache.shape;
+    let kind = cache.kind;
     let gh = kind.gates() * hidden;
     let (bh, rows) = (batch * hidden, batch * steps);
-    let dy = swap_batch_time(d_outputs, batch, steps, hidden);
-    let mut dh_next = if d_h_last.is_empty() { vec![0.0f32; bh] } else { d_h_last.to_vec() };
-    let mut dc = if kind == CellKind::Lstm {
-        if d_c_last.is_empty() { vec![0.0f32; bh] } else { d_c_last.to_vec() }
-    } else {
+    let dy = if d.outputs.is_empty() { vec![0.0f32; rows * hidden] } else { swap_batch_time(d.outputs, batch, steps, hidden) };
+    let mut dh_next = if d.h_last.is_empty() { vec![0.0f32; bh] } else { d.h_last.to_vec() };
+    let is_lstm = kind == CellKind::Lstm;
+    let mut dc = if !is_lstm {
         Vec::new()
+    } else if d.c_last.is_empty() {
+        vec![0.0f32; bh]
+    } else {
+        d.c_last.to_vec()
     };
     let mut dgx = vec![0.0f32; rows * gh];
     // Separate hidden-side gradients only where they differ (the GRU's reset-after n gate).
     let mut dgh = if kind == CellKind::Gru { vec![0.0f32; rows * gh] } else { Vec::new() };
+    let mut dpeephole = vec![0.0f32; w.peephole.len()];
     let mut dh = vec![0.0f32; bh];
-    let mut tanh_c = vec![0.0f32; if cache.c.is_empty() { 0 } else { bh }];
+    let mut tanh_c = vec![0.0f32; if is_lstm { bh } else { 0 }];
+    let lengths = &cache.lengths;
     for t in (0..steps).rev() {
-        if !tanh_c.is_empty() {
+        if is_lstm {
             simd::unary(simd::UnaryOp::Tanh, &cache.c[(t + 1) * bh..(t + 2) * bh], &mut tanh_c);
         }
-        // dE/dh_t = from the output at t + from step t+1.
+        // dE/dh_t = from the output at t (none on padding) + from step t+1.
         dh.copy_from_slice(&dy[t * bh..(t + 1) * bh]);
+        for b in (0..batch).filter(|&b| !active(lengths, b, t)) {
+            dh[b * hidden..(b + 1) * hidden].fill(0.0);
+        }
         simd::binary_inplace(BinaryOp::Add, &mut dh, &dh_next);
         dh_next.fill(0.0);
         for b in 0..batch {
-            let row = (t * batch + b) * gh;
             let (hs, he) = (b * hidden, (b + 1) * hidden);
-            fn state(v: &[f32], k: usize, bh: usize, hs: usize, he: usize) -> &[f32] {
-                if v.is_empty() { &[] } else { &v[k * bh + hs..k * bh + he] }
+            if !active(lengths, b, t) {
+                // Padding passed the state through: so does its gradient (dc stays as it is).
+                dh_next[hs..he].copy_from_slice(&dh[hs..he]);
+                continue;
             }
-            let dcb = if dc.is_empty() { &mut [][..] } else { &mut dc[hs..he] };
-            step_backward(
-                kind,
-                &cache.gates[row..row + gh],
-                &cache.hp[row..row + gh],
-                state(&cache.h, t, bh, hs, he),
-                state(&cache.c, t, bh, hs, he),
-                if tanh_c.is_empty() { &[] } else { &tanh_c[hs..he] },
-                &dh[hs..he],
-                dcb,
-                &mut dgx[row..row + gh],
-                if dgh.is_empty() { &mut [] } else { &mut dgh[row..row + gh] },
-                &mut dh_next[hs..he],
-            );
+            let row = (t * batch + b) * gh;
+            let saved = StepSaved {
+                gates: &cache.gates[row..row + gh],
+                hp: &cache.hp[row..row + gh],
+                h_prev: step_rows(&cache.h, t, bh, hs, he),
+                c_prev: step_rows(&cache.c, t, bh, hs, he),
+                c: step_rows(&cache.c, t + 1, bh, hs, he),
+                tanh_c: if is_lstm { &tanh_c[hs..he] } else { &[] },
+                peephole: w.peephole,
+            };
+            let mut grads = StepGrads {
+                dh: &dh[hs..he],
+                dc: if is_lstm { &mut dc[hs..he] } else { &mut [] },
+                dgx: &mut dgx[row..row + gh],
+                dgh: if dgh.is_empty() { &mut [] } else { &mut dgh[row..row + gh] },
+                dh_prev: &mut dh_next[hs..he],
+                dpeephole: &mut dpeephole,
+            };
+            step_backward(kind, &saved, &mut grads);
         }
-        // dE/dh_{t-1} += dG_h W_hh.
+        // dE/dh_{t-1} += dG_h W_hh (padded rows of dG are zero).
         let dg_hidden = if dgh.is_empty() { &dgx } else { &dgh };
         let dgh_t = &dg_hidden[t * batch * gh..(t + 1) * batch * gh];
         sgemm(batch, hidden, gh, 1.0, Operand::packed(dgh_t, batch, gh, false), Operand::packed(w.w_hh, gh, hidden, false), 1.0, &mut dh_next, hidden);
+        if d.truncate.is_some_and(|k| t > 0 && t % k == 0) {
+            dh_next.fill(0.0);
+            dc.fill(0.0);
+        }
     }
     // Weight gradients for all steps at once: dW_ih = dGx^T X, dW_hh = dGh^T H_prev, biases = sums.
     let mut g = RecurrentGrads {
@@ -199,6 +263,7 @@ pub fn backward_sequence(w: RecurrentWeights<'_>, cache: &SequenceCache, d_outpu
         w_hh: vec![0.0; gh * hidden],
         b_ih: vec![0.0; gh],
         b_hh: vec![0.0; gh],
+        peephole: dpeephole,
         x: Vec::new(),
         h0: dh_next,
         c0: dc,

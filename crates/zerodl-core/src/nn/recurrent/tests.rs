@@ -19,15 +19,18 @@ struct Layer {
 
 impl Layer {
     fn weights(&self) -> RecurrentWeights<'_> {
-        RecurrentWeights { w_ih: &self.w_ih, w_hh: &self.w_hh, b_ih: &self.b_ih, b_hh: &self.b_hh }
+        RecurrentWeights { w_ih: &self.w_ih, w_hh: &self.w_hh, b_ih: &self.b_ih, b_hh: &self.b_hh, peephole: &[] }
+    }
+    fn shape(&self, batch: usize, steps: usize) -> SequenceShape {
+        SequenceShape { batch, steps, input: self.input, hidden: self.hidden }
     }
     fn run(&self, x: &[f32], batch: usize, steps: usize, h0: &[f32], c0: &[f32]) -> SequenceOutput {
-        forward_sequence(self.kind, self.weights(), x, batch, steps, self.input, self.hidden, h0, c0, true)
+        forward_sequence(self.kind, self.weights(), self.shape(batch, steps), SequenceInput { x, h0, c0, lengths: None }, true)
     }
     /// E = sum(h_T) and its gradients.
     fn sum_last(&self, x: &[f32], steps: usize) -> (SequenceOutput, RecurrentGrads) {
         let out = self.run(x, 1, steps, &[], &[]);
-        let grads = backward_sequence(self.weights(), out.cache.as_ref().unwrap(), &vec![0.0; steps * self.hidden], &vec![1.0; self.hidden], &[]);
+        let grads = backward_sequence(self.weights(), out.cache.as_ref().unwrap(), SequenceGradsIn { h_last: &vec![1.0; self.hidden], ..Default::default() });
         (out, grads)
     }
 }
@@ -169,7 +172,7 @@ fn gradient_checks_for_every_cell() {
             dot(&o.outputs, &u) + dot(&o.h_last, &v) + dot(&o.c_last, &q)
         };
         let out = l.run(&x, batch, steps, &h0, &c0);
-        let g = backward_sequence(l.weights(), out.cache.as_ref().unwrap(), &u, &v, &q);
+        let g = backward_sequence(l.weights(), out.cache.as_ref().unwrap(), SequenceGradsIn { outputs: &u, h_last: &v, c_last: &q, truncate: None });
         let eps = 1e-3f32;
         macro_rules! check {
             ($name:expr, $target:expr, $grad:expr) => {{
@@ -207,7 +210,7 @@ fn inference_gives_the_same_outputs_without_keeping_activations() {
     let l = Layer { kind: CellKind::Gru, input: 3, hidden: 4, w_ih: uniform_vec(36, -0.5, 0.5, 1), w_hh: uniform_vec(48, -0.5, 0.5, 2), b_ih: uniform_vec(12, -0.5, 0.5, 3), b_hh: uniform_vec(12, -0.5, 0.5, 4) };
     let x = uniform_vec(2 * 5 * 3, -1.0, 1.0, 5);
     let train = l.run(&x, 2, 5, &[], &[]);
-    let infer = forward_sequence(l.kind, l.weights(), &x, 2, 5, 3, 4, &[], &[], false);
+    let infer = forward_sequence(l.kind, l.weights(), l.shape(2, 5), SequenceInput { x: &x, ..Default::default() }, false);
     assert!(infer.cache.is_none());
     assert_eq!(train.outputs, infer.outputs);
 }

@@ -1,0 +1,106 @@
+//! Dropout (inverted: kept units are scaled by 1/(1-rate) while training, so inference is the
+//! identity), as a layer of its own and between the layers of a stacked recurrent layer (seed
+//! 003: between layers, never across time steps).
+
+use rand::RngExt as _;
+
+use super::layer::{Layer, Param, Pass};
+use crate::random::{self, Rng};
+use crate::{invalid_arg, Error, ErrorKind, Result, Tensor};
+
+/// Seeded masks, one draw per training forward. `rewind` replays the last draw, so a gradient
+/// check can evaluate the very function whose gradient was taken.
+#[derive(Clone, Debug)]
+pub struct DropoutStream {
+    rate: f32,
+    seed: u64,
+    draws: u64,
+}
+
+impl DropoutStream {
+    pub fn new(rate: f32, rng: &mut Rng) -> Result<DropoutStream> {
+        if !(0.0..1.0).contains(&rate) {
+            invalid_arg!("dropout rate must be in [0, 1), got {rate}");
+        }
+        Ok(DropoutStream { rate, seed: rng.random(), draws: 0 })
+    }
+
+    pub fn rate(&self) -> f32 {
+        self.rate
+    }
+
+    /// `count` multipliers: 0 (dropped) or 1/(1-rate) (kept).
+    pub fn next_mask(&mut self, count: usize) -> Vec<f32> {
+        let mut rng = random::rng(self.seed ^ self.draws.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        self.draws += 1;
+        let keep = 1.0 - self.rate;
+        (0..count).map(|_| if rng.random::<f32>() < keep { 1.0 / keep } else { 0.0 }).collect()
+    }
+
+    pub fn rewind(&mut self) {
+        self.draws = self.draws.saturating_sub(1);
+    }
+}
+
+/// Multiplies `values` by `mask` elementwise.
+pub fn apply_mask(values: &mut [f32], mask: &[f32]) {
+    crate::kernels::simd::binary_inplace(crate::kernels::simd::BinaryOp::Mul, values, mask);
+}
+
+pub struct Dropout {
+    name: String,
+    input_shape: Vec<usize>,
+    stream: DropoutStream,
+    /// The last training mask (empty after inference).
+    mask: Vec<f32>,
+}
+
+impl Dropout {
+    pub fn new(name: &str, input_shape: &[usize], rate: f32, rng: &mut Rng) -> Result<Dropout> {
+        let stream = DropoutStream::new(rate, rng).map_err(|e| Error::invalid_argument(format!("{name}: {}", e.message)))?;
+        Ok(Dropout { name: name.to_string(), input_shape: input_shape.to_vec(), stream, mask: Vec::new() })
+    }
+}
+
+impl Layer for Dropout {
+    fn kind(&self) -> &'static str {
+        "dropout"
+    }
+
+    fn output_shape(&self) -> Vec<usize> {
+        self.input_shape.clone()
+    }
+
+    fn forward(&mut self, x: &Tensor, pass: &Pass<'_>) -> Result<Tensor> {
+        if !pass.training || self.stream.rate() == 0.0 {
+            self.mask.clear();
+            return Ok(x.clone());
+        }
+        self.mask = self.stream.next_mask(x.len());
+        let mut y = x.to_vec();
+        apply_mask(&mut y, &self.mask);
+        Tensor::from_vec(x.shape(), y)
+    }
+
+    fn backward(&mut self, mut grad: Vec<f32>, _need_input_grad: bool) -> Result<Vec<f32>> {
+        if !self.mask.is_empty() {
+            if grad.len() != self.mask.len() {
+                return Err(Error::new(ErrorKind::Internal, format!("{}: backward without a matching training forward", self.name)));
+            }
+            apply_mask(&mut grad, &self.mask);
+        }
+        Ok(grad)
+    }
+
+    fn params(&self) -> &[Param] {
+        &[]
+    }
+
+    fn params_mut(&mut self) -> &mut [Param] {
+        &mut []
+    }
+
+    fn rewind_randomness(&mut self) {
+        self.stream.rewind();
+    }
+}
