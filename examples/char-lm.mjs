@@ -24,11 +24,12 @@ export function windows(ids, steps) {
   return { x: zd.tensor(x, [n, steps]), y: zd.tensor(y, [n, steps]), count: n };
 }
 
-export function buildCharLm(vocab, steps, { units = 256, embed = 32, seed = 1 } = {}) {
+/** Embedding -> LSTM -> softmax over the alphabet at every step. `steps` null: any length. */
+export function buildCharLm(vocab, steps, { units = 256, embed = 32, seed = 1, stateful = false } = {}) {
   const model = new zd.Sequential(
     [
       zd.layers.embedding({ inputDim: vocab, outputDim: embed, inputShape: [steps] }),
-      zd.layers.lstm({ units, returnSequences: true }),
+      zd.layers.lstm({ units, returnSequences: true, stateful }),
       zd.layers.dense({ units: vocab, activation: 'softmax' }),
     ],
     { seed },
@@ -37,23 +38,27 @@ export function buildCharLm(vocab, steps, { units = 256, embed = 32, seed = 1 } 
   return model;
 }
 
-/** Draws `length` characters after `prompt`, from softmax(log p / temperature). */
-export function sample(model, alphabet, steps, prompt, length, temperature = 0.8, seed = 1) {
+/**
+ * Draws `length` characters after `prompt`, from softmax(log p / temperature). A stateful copy
+ * of the model (free timesteps, same weights) reads the prompt once, then one character per
+ * call, carrying the LSTM state: no window is re-read and the context is the whole text so far.
+ */
+export function sample(model, alphabet, prompt, length, temperature = 0.8, seed = 1) {
   const index = new Map(alphabet.map((c, i) => [c, i]));
   let rand = seed >>> 0;
   const random = () => ((rand = (Math.imul(rand, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-  const context = [...prompt].map((c) => index.get(c) ?? 0);
+  const sampler = buildCharLm(alphabet.length, null, { units: model.layers[1].units, embed: model.layers[0].outputDim, stateful: true });
+  sampler.setWeights(model.getWeights());
+  let input = [...prompt].map((c) => index.get(c) ?? 0);
   let out = '';
   for (let k = 0; k < length; k++) {
-    const window = context.slice(-steps);
-    while (window.length < steps) window.unshift(index.get(' ') ?? 0);
-    const probs = model.predict(zd.tensor(Float32Array.from(window), [1, steps])).toFloat32Array();
-    const last = probs.subarray((steps - 1) * alphabet.length);
+    const probs = sampler.predict(zd.tensor(Float32Array.from(input), [1, input.length])).toFloat32Array();
+    const last = probs.subarray((input.length - 1) * alphabet.length);
     const weights = Array.from(last, (p) => Math.exp(Math.log(Math.max(p, 1e-12)) / temperature));
     let r = random() * weights.reduce((a, b) => a + b, 0);
     let next = 0;
     while (next < weights.length - 1 && (r -= weights[next]) > 0) next++;
-    context.push(next);
+    input = [next];
     out += alphabet[next];
   }
   return out;
@@ -75,7 +80,7 @@ export async function trainCharLm({ epochs = 2, steps = 64, chars, verbose = 1 }
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { model, alphabet, steps, valLoss, seconds } = await trainCharLm();
+  const { model, alphabet, valLoss, seconds } = await trainCharLm();
   console.log(`\nvalidation loss ${valLoss.toFixed(3)} nats/char after ${seconds.toFixed(0)} s; sampled at temperature 0.8:\n`);
-  console.log(sample(model, alphabet, steps, 'Call me Ishmael. ', 400));
+  console.log(sample(model, alphabet, 'Call me Ishmael. ', 400));
 }

@@ -63,4 +63,4 @@ const { sample, trainCharLm } = await import('./char-lm.mjs');
 console.log('\nMoby Dick: a character-level LSTM (embedding 32, LSTM 256, softmax over the alphabet), 64-step windows');
 const lm = await trainCharLm({ epochs: 2, chars: 400_000 });
 console.log(`validation loss ${lm.valLoss.toFixed(3)} nats/char after ${lm.seconds.toFixed(0)} s; sampled at temperature 0.8:\n`);
-console.log(sample(lm.model, lm.alphabet, lm.steps, 'Call me Ishmael. ', 300));
+console.log(sample(lm.model, lm.alphabet, 'Call me Ishmael. ', 300));

@@ -120,7 +120,7 @@ fn recurrent_stacks_match_pytorch() {
             close(&case.name, "c_n", &out.state.c, c_n);
         }
         let (u, v, q) = (case.loss.U.f32(), case.loss.V.f32(), case.loss.Q.as_ref().map_or(Vec::new(), T::f32));
-        let g = stack_backward(&cfg, &weights, out.cache.as_ref().unwrap(), StackGradsIn { outputs: &u, h_n: &v, c_n: &q });
+        let g = stack_backward(&cfg, &weights, out.cache.as_ref().unwrap(), StackGradsIn { outputs: &u, h_n: &v, c_n: &q, skip_input_grad: false });
         close(&case.name, "dE/dx", &g.x, &case.grads.x);
         for (names, unit) in c.param_names.chunks(4).zip(&g.units) {
             for (name, grad) in names.iter().zip([&unit.w_ih, &unit.w_hh, &unit.b_ih, &unit.b_hh]) {

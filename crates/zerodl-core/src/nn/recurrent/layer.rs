@@ -238,8 +238,9 @@ impl Layer for Recurrent {
         let cache = self.cache.take().ok_or_else(|| Error::new(ErrorKind::Internal, format!("{}: backward without a training forward", self.name)))?;
         let stack = self.config.stack();
         let h_n;
+        let skip_input_grad = !need_input_grad;
         let grads_in = if self.config.return_sequences {
-            StackGradsIn { outputs: &grad, ..Default::default() }
+            StackGradsIn { outputs: &grad, skip_input_grad, ..Default::default() }
         } else {
             // The output is the top layer's final h per direction: route it to those units.
             let (dirs, hidden) = (stack.directions(), self.config.units);
@@ -253,7 +254,7 @@ impl Layer for Recurrent {
                 }
             }
             h_n = h;
-            StackGradsIn { h_n: &h_n, ..Default::default() }
+            StackGradsIn { h_n: &h_n, skip_input_grad, ..Default::default() }
         };
         let g = stack_backward(&stack, &self.weights(), &cache, grads_in);
         let per = self.config.params_per_unit();
@@ -262,7 +263,7 @@ impl Layer for Recurrent {
                 simd::binary_inplace(BinaryOp::Add, &mut p.grad, &d);
             }
         }
-        Ok(if need_input_grad { g.x } else { Vec::new() })
+        Ok(g.x)
     }
 
     fn params(&self) -> &[Param] {

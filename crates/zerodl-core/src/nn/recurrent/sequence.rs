@@ -185,6 +185,8 @@ pub struct SequenceGradsIn<'a> {
     /// Truncated BPTT: no gradient flows back across every k-th step boundary (chunks of k
     /// steps from t = 0, as when a long sequence is fed k steps at a time with its state kept).
     pub truncate: Option<usize>,
+    /// Leave dE/dx empty (a first layer: its inputs are data), saving one GEMM.
+    pub skip_input_grad: bool,
 }
 
 /// Backward through time.
@@ -275,8 +277,10 @@ pub fn backward_sequence(w: RecurrentWeights<'_>, cache: &SequenceCache, d: Sequ
         simd::binary_inplace(BinaryOp::Add, &mut g.b_ih, rx);
         simd::binary_inplace(BinaryOp::Add, &mut g.b_hh, rh);
     }
-    let mut dx_tm = vec![0.0f32; rows * input];
-    sgemm(rows, input, gh, 1.0, Operand::packed(&dgx, rows, gh, false), Operand::packed(w.w_ih, gh, input, false), 0.0, &mut dx_tm, input);
-    g.x = swap_batch_time(&dx_tm, steps, batch, input);
+    if !d.skip_input_grad {
+        let mut dx_tm = vec![0.0f32; rows * input];
+        sgemm(rows, input, gh, 1.0, Operand::packed(&dgx, rows, gh, false), Operand::packed(w.w_ih, gh, input, false), 0.0, &mut dx_tm, input);
+        g.x = swap_batch_time(&dx_tm, steps, batch, input);
+    }
     g
 }

@@ -69,12 +69,14 @@ pub struct StackGradsIn<'a> {
     /// dE/d(final states), [units, B, H]; empty for none.
     pub h_n: &'a [f32],
     pub c_n: &'a [f32],
+    /// Leave dE/d(inputs) empty (the stack reads data, not another layer).
+    pub skip_input_grad: bool,
 }
 
 pub struct StackGrads {
     /// Per unit, in unit order.
     pub units: Vec<RecurrentGrads>,
-    /// dE/d(inputs), [B, T, D].
+    /// dE/d(inputs), [B, T, D] (empty when skipped).
     pub x: Vec<f32>,
 }
 
@@ -182,17 +184,22 @@ pub fn stack_backward(cfg: &StackConfig, weights: &[RecurrentWeights<'_>], cache
     for l in (0..cfg.layers).rev() {
         let parts = if dirs == 1 { vec![d_layer_out] } else { split_features(&d_layer_out, rows, hidden, dirs) };
         let input = cache.units[l * dirs].shape.input;
-        let mut dx_sum = vec![0.0f32; rows * input];
+        let mut dx_sum = if l == 0 && d.skip_input_grad { Vec::new() } else { vec![0.0f32; rows * input] };
         for (dir, part) in parts.into_iter().enumerate() {
             let u = l * dirs + dir;
             let dy = if dir == 1 { reverse_in_time(&part, batch, steps, hidden, lengths) } else { part };
-            let grads_in = SequenceGradsIn { outputs: &dy, h_last: state_slice(d.h_n, u, bh), c_last: state_slice(d.c_n, u, bh), truncate: cfg.truncate };
+            let skip_input_grad = l == 0 && d.skip_input_grad;
+            let grads_in = SequenceGradsIn { outputs: &dy, h_last: state_slice(d.h_n, u, bh), c_last: state_slice(d.c_n, u, bh), truncate: cfg.truncate, skip_input_grad };
             let mut g = backward_sequence(weights[u], &cache.units[u], grads_in);
-            let dx = if dir == 1 { reverse_in_time(&g.x, batch, steps, input, lengths) } else { std::mem::take(&mut g.x) };
-            simd::binary_inplace(BinaryOp::Add, &mut dx_sum, &dx);
+            if !skip_input_grad {
+                let dx = if dir == 1 { reverse_in_time(&g.x, batch, steps, input, lengths) } else { std::mem::take(&mut g.x) };
+                simd::binary_inplace(BinaryOp::Add, &mut dx_sum, &dx);
+            }
             units[u] = Some(g);
         }
-        if !cache.masks[l].is_empty() {
+        if l == 0 && d.skip_input_grad {
+            dx_sum = Vec::new();
+        } else if !cache.masks[l].is_empty() {
             apply_mask(&mut dx_sum, &cache.masks[l]);
         }
         d_layer_out = dx_sum;

@@ -172,7 +172,7 @@ fn gradient_checks_for_every_cell() {
             dot(&o.outputs, &u) + dot(&o.h_last, &v) + dot(&o.c_last, &q)
         };
         let out = l.run(&x, batch, steps, &h0, &c0);
-        let g = backward_sequence(l.weights(), out.cache.as_ref().unwrap(), SequenceGradsIn { outputs: &u, h_last: &v, c_last: &q, truncate: None });
+        let g = backward_sequence(l.weights(), out.cache.as_ref().unwrap(), SequenceGradsIn { outputs: &u, h_last: &v, c_last: &q, ..Default::default() });
         let eps = 1e-3f32;
         macro_rules! check {
             ($name:expr, $target:expr, $grad:expr) => {{
