@@ -4,6 +4,7 @@
 use std::time::Instant;
 
 use zerodl_core::kernels::gemm::{sgemm, Operand};
+use zerodl_core::kernels::packed_gemm::PackedB;
 use zerodl_core::nn::recurrent::{backward_sequence, forward_sequence, CellKind, RecurrentWeights, SequenceGradsIn, SequenceInput, SequenceShape};
 use zerodl_core::random::uniform_vec;
 
@@ -15,6 +16,10 @@ fn median_ms(mut f: impl FnMut()) -> f64 {
     ts.sort_by(f64::total_cmp);
     ts[10]
 }
+
+// As in the addon: glibc would hand the big per-call buffers back to the OS and fault them in again.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
     let (b, t, d, h) = (32, 64, 65, 256);
@@ -29,7 +34,8 @@ fn main() {
         let out = forward_sequence(kind, w, shape, SequenceInput { x: &x, ..Default::default() }, true);
         let cache = out.cache.unwrap();
         let bwd = median_ms(|| { backward_sequence(w, &cache, SequenceGradsIn { outputs: &dy, ..Default::default() }); });
-        println!("{kind:?}: forward {fwd:.2} ms, backward {bwd:.2} ms");
+        let infer = median_ms(|| { forward_sequence(kind, w, shape, SequenceInput { x: &x, ..Default::default() }, false); });
+        println!("{kind:?}: forward {fwd:.2} ms (inference {infer:.2} ms), backward {bwd:.2} ms");
     }
     // The LSTM backward's products, alone: per step dh_prev = dG (32x1024) W_hh (1024x256), and
     // after the loop dW_hh = dG^T (1024x2048) H (2048x256), here with and without the transpose.
@@ -48,4 +54,20 @@ fn main() {
     let dg_t: Vec<f32> = (0..gh * rows).map(|i| dg[(i % rows) * gh + i / rows]).collect();
     let dw_n = median_ms(|| sgemm(gh, h, rows, 1.0, Operand::packed(&dg_t, gh, rows, false), Operand::packed(&hs, rows, h, false), 0.0, &mut out, h));
     println!("64 x dh_prev products: {step:.2} ms; dW_hh with dG^T: {dw_t:.2} ms, with dG pre-transposed: {dw_n:.2} ms");
+    // The forward's per-step product h (32x256) W_hh^T (256x1024): the general GEMM (which packs
+    // W_hh on every call) against W_hh packed once for the 64 steps.
+    let hprev = uniform_vec(b * h, -1.0, 1.0, 10);
+    let mut hp = vec![0.0f32; b * gh];
+    let general = median_ms(|| {
+        for _ in 0..t {
+            sgemm(b, gh, h, 1.0, Operand::packed(&hprev, b, h, false), Operand::packed(&whh, h, gh, true), 1.0, &mut hp, gh);
+        }
+    });
+    let packed = median_ms(|| {
+        let p = PackedB::new(Operand::packed(&whh, h, gh, true), h, gh);
+        for _ in 0..t {
+            p.multiply_add(b, &hprev, h, &mut hp, gh);
+        }
+    });
+    println!("64 x h W_hh^T products: general GEMM {general:.2} ms, packed once {packed:.2} ms");
 }

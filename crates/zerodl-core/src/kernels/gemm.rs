@@ -62,7 +62,7 @@ impl<'a> Operand<'a> {
     }
 
     /// (row stride, column stride) of op(X), in elements.
-    fn strides(&self) -> (isize, isize) {
+    pub(crate) fn strides(&self) -> (isize, isize) {
         if self.transpose {
             (1, self.ld as isize)
         } else {
@@ -72,7 +72,7 @@ impl<'a> Operand<'a> {
 
     /// Panics unless the storage covers an op of `rows x cols`: a panic here is a bug in the
     /// caller inside zerodl (ops/ validates user shapes first), never undefined behaviour.
-    fn check(&self, rows: usize, cols: usize, name: &str) {
+    pub(crate) fn check(&self, rows: usize, cols: usize, name: &str) {
         let (srows, scols) = if self.transpose { (cols, rows) } else { (rows, cols) };
         if srows == 0 || scols == 0 {
             return;

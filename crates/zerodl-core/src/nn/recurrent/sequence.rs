@@ -2,6 +2,7 @@
 
 use super::cell::{step_backward, step_forward, CellKind, StepGrads, StepSaved};
 use crate::kernels::gemm::{sgemm, Operand};
+use crate::kernels::packed_gemm::PackedB;
 use crate::kernels::simd::{self, BinaryOp};
 
 /// A layer's parameters in PyTorch's layout (G = gates of the cell kind, H hidden, D input).
@@ -99,6 +100,32 @@ pub(super) fn swap_batch_time(src: &[f32], outer: usize, inner: usize, width: us
     out
 }
 
+/// The recurrent weights as a step's product uses them: packed once for a batch over several
+/// steps (see kernels::packed_gemm); used as they are for a single step or a tiny batch (the
+/// latency case: there a step is a matrix-vector product, and packing would cost more than it
+/// saves).
+enum Recurrence<'a> {
+    Packed(PackedB),
+    Plain(Operand<'a>, usize, usize),
+}
+
+/// Smallest batch whose steps use packed weights.
+const PACK_FROM_BATCH: usize = 4;
+
+impl<'a> Recurrence<'a> {
+    fn new(b: Operand<'a>, k: usize, n: usize, steps: usize, batch: usize) -> Recurrence<'a> {
+        if steps > 1 && batch >= PACK_FROM_BATCH { Recurrence::Packed(PackedB::new(b, k, n)) } else { Recurrence::Plain(b, k, n) }
+    }
+
+    /// C (m x n) += A (m x k) op(B), both packed row-major.
+    fn multiply_add(&self, m: usize, a: &[f32], c: &mut [f32]) {
+        match self {
+            Recurrence::Packed(b) => b.multiply_add(m, a, b.k(), c, b.n()),
+            Recurrence::Plain(b, k, n) => sgemm(m, *n, *k, 1.0, Operand::packed(a, m, *k, false), *b, 1.0, c, *n),
+        }
+    }
+}
+
 /// Rows s..e of step `k` of a [steps, B, H] buffer, or nothing if it is empty.
 fn step_rows(v: &[f32], k: usize, bh: usize, s: usize, e: usize) -> &[f32] {
     if v.is_empty() { &[] } else { &v[k * bh + s..k * bh + e] }
@@ -134,6 +161,7 @@ pub fn forward_sequence(kind: CellKind, w: RecurrentWeights<'_>, shape: Sequence
     let slots = if keep { steps } else { 1 };
     let mut gates = vec![0.0f32; slots * batch * gh];
     let mut hp_all = vec![0.0f32; slots * batch * gh];
+    let w_hh_t = Recurrence::new(Operand::packed(w.w_hh, hidden, gh, true), hidden, gh, steps, batch);
     for t in 0..steps {
         let slot = if keep { t } else { 0 };
         // The one sequential product: HP = h_{t-1} W_hh^T + b_hh.
@@ -141,7 +169,7 @@ pub fn forward_sequence(kind: CellKind, w: RecurrentWeights<'_>, shape: Sequence
         hp.chunks_mut(gh).for_each(|r| r.copy_from_slice(w.b_hh));
         let (h_before, h_after) = h.split_at_mut((t + 1) * bh);
         let h_prev = &h_before[t * bh..];
-        sgemm(batch, gh, hidden, 1.0, Operand::packed(h_prev, batch, hidden, false), Operand::packed(w.w_hh, hidden, gh, true), 1.0, hp, gh);
+        w_hh_t.multiply_add(batch, h_prev, hp);
         let h_next = &mut h_after[..bh];
         let (c_prev, c_next): (&[f32], &mut [f32]) = if c.is_empty() {
             (&[], &mut [])
@@ -212,6 +240,7 @@ pub fn backward_sequence(w: RecurrentWeights<'_>, cache: &SequenceCache, d: Sequ
     let mut dh = vec![0.0f32; bh];
     let mut tanh_c = vec![0.0f32; if is_lstm { bh } else { 0 }];
     let lengths = &cache.lengths;
+    let w_hh = Recurrence::new(Operand::packed(w.w_hh, gh, hidden, false), gh, hidden, steps, batch);
     for t in (0..steps).rev() {
         if is_lstm {
             simd::unary(simd::UnaryOp::Tanh, &cache.c[(t + 1) * bh..(t + 2) * bh], &mut tanh_c);
@@ -253,7 +282,7 @@ pub fn backward_sequence(w: RecurrentWeights<'_>, cache: &SequenceCache, d: Sequ
         // dE/dh_{t-1} += dG_h W_hh (padded rows of dG are zero).
         let dg_hidden = if dgh.is_empty() { &dgx } else { &dgh };
         let dgh_t = &dg_hidden[t * batch * gh..(t + 1) * batch * gh];
-        sgemm(batch, hidden, gh, 1.0, Operand::packed(dgh_t, batch, gh, false), Operand::packed(w.w_hh, gh, hidden, false), 1.0, &mut dh_next, hidden);
+        w_hh.multiply_add(batch, dgh_t, &mut dh_next);
         if d.truncate.is_some_and(|k| t > 0 && t % k == 0) {
             dh_next.fill(0.0);
             dc.fill(0.0);

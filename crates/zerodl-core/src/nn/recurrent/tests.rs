@@ -214,3 +214,30 @@ fn inference_gives_the_same_outputs_without_keeping_activations() {
     assert!(infer.cache.is_none());
     assert_eq!(train.outputs, infer.outputs);
 }
+
+/// A batch big enough for packed recurrent weights gives, sample by sample, what each sample
+/// alone gives on the plain path (outputs and every gradient).
+#[test]
+fn packed_batches_match_samples_run_alone() {
+    let (batch, steps, input, hidden) = (8, 5, 3, 20);
+    for kind in [CellKind::Lstm, CellKind::Gru] {
+        let gh = kind.gates() * hidden;
+        let l = Layer { kind, input, hidden, w_ih: uniform_vec(gh * input, -0.4, 0.4, 1), w_hh: uniform_vec(gh * hidden, -0.4, 0.4, 2), b_ih: uniform_vec(gh, -0.3, 0.3, 3), b_hh: uniform_vec(gh, -0.3, 0.3, 4) };
+        let x = uniform_vec(batch * steps * input, -1.0, 1.0, 5);
+        let u = uniform_vec(batch * steps * hidden, -1.0, 1.0, 6);
+        let all = l.run(&x, batch, steps, &[], &[]);
+        let g_all = backward_sequence(l.weights(), all.cache.as_ref().unwrap(), SequenceGradsIn { outputs: &u, ..Default::default() });
+        let mut w_hh_sum = vec![0.0f32; gh * hidden];
+        for b in 0..batch {
+            let (xs, us) = (&x[b * steps * input..(b + 1) * steps * input], &u[b * steps * hidden..(b + 1) * steps * hidden]);
+            let one = l.run(xs, 1, steps, &[], &[]);
+            let out = &all.outputs[b * steps * hidden..(b + 1) * steps * hidden];
+            assert!(one.outputs.iter().zip(out).all(|(a, b)| (a - b).abs() < 1e-5), "{kind:?} sample {b} outputs");
+            let g = backward_sequence(l.weights(), one.cache.as_ref().unwrap(), SequenceGradsIn { outputs: us, ..Default::default() });
+            let dx = &g_all.x[b * steps * input..(b + 1) * steps * input];
+            assert!(g.x.iter().zip(dx).all(|(a, b)| (a - b).abs() < 1e-5), "{kind:?} sample {b} dx");
+            w_hh_sum.iter_mut().zip(&g.w_hh).for_each(|(s, g)| *s += g);
+        }
+        assert!(w_hh_sum.iter().zip(&g_all.w_hh).all(|(a, b)| (a - b).abs() < 1e-4), "{kind:?} dW_hh");
+    }
+}

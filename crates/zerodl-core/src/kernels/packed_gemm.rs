@@ -1,0 +1,218 @@
+//! `C += A op(B)` for a thin A (a recurrent layer's batch at one time step: a few dozen rows)
+//! against a B used again and again (the recurrent weights W_hh, at every step). The general GEMM
+//! packs B anew on every call: for an LSTM of 256 units that is 1 MB of copying per step, as much
+//! memory traffic as the product itself at batch 32. Here B is packed once per sequence into
+//! 16-column panels, and each step only streams them through a 6 x 16 register tile.
+
+use super::gemm::{Operand, PARALLEL_THRESHOLD};
+use super::simd::{self, Level};
+use crate::parallel;
+
+/// Columns per panel: two AVX2 registers.
+const NR: usize = 16;
+/// Rows per micro-tile: 6 x 2 accumulators keep both FMA units busy.
+const MR: usize = 6;
+
+/// op(B) (k x n) in column panels: panel p holds columns p*16.. as k rows of 16 (zero-padded).
+pub struct PackedB {
+    k: usize,
+    n: usize,
+    panels: Vec<f32>,
+}
+
+/// C's base pointer, shared by threads that each write their own columns.
+#[derive(Clone, Copy)]
+struct CPtr(*mut f32);
+// SAFETY: `multiply_add` gives each thread a disjoint set of panels, i.e. of C's columns.
+unsafe impl Send for CPtr {}
+unsafe impl Sync for CPtr {}
+
+impl PackedB {
+    /// Packs op(B), a k x n operand.
+    pub fn new(b: Operand<'_>, k: usize, n: usize) -> PackedB {
+        b.check(k, n, "B");
+        let (rs, cs) = b.strides();
+        let (rs, cs) = (rs as usize, cs as usize);
+        let mut panels = vec![0.0f32; n.div_ceil(NR) * k * NR];
+        for (p, panel) in panels.chunks_mut(k * NR).enumerate() {
+            let cols = NR.min(n - p * NR);
+            for (kk, row) in panel.chunks_mut(NR).enumerate() {
+                for (j, v) in row[..cols].iter_mut().enumerate() {
+                    *v = b.data[kk * rs + (p * NR + j) * cs];
+                }
+            }
+        }
+        PackedB { k, n, panels }
+    }
+
+    /// op(B)'s rows (the inner dimension).
+    pub fn k(&self) -> usize {
+        self.k
+    }
+
+    /// op(B)'s columns.
+    pub fn n(&self) -> usize {
+        self.n
+    }
+
+    /// C (m x n, row stride `ldc`) += A (m x k, row stride `lda`) op(B).
+    pub fn multiply_add(&self, m: usize, a: &[f32], lda: usize, c: &mut [f32], ldc: usize) {
+        self.multiply_add_with(simd::level(), m, a, lda, c, ldc);
+    }
+
+    pub fn multiply_add_with(&self, level: Level, m: usize, a: &[f32], lda: usize, c: &mut [f32], ldc: usize) {
+        let (k, n) = (self.k, self.n);
+        if m == 0 || n == 0 || k == 0 {
+            return;
+        }
+        assert!(lda >= k && a.len() >= (m - 1) * lda + k, "packed gemm: A is too small");
+        assert!(ldc >= n && c.len() >= (m - 1) * ldc + n, "packed gemm: C is too small");
+        let panels = n.div_ceil(NR);
+        let cptr = CPtr(c.as_mut_ptr());
+        // SAFETY: the asserts above bound every row and column a tile touches; blocks of panels
+        // are disjoint column ranges of C.
+        let run = |first: usize, last: usize| unsafe { self.panels_range(level, m, a, lda, cptr, ldc, first, last) };
+        let threads = parallel::num_threads();
+        if m * n * k < PARALLEL_THRESHOLD || threads < 2 || panels < 2 {
+            return run(0, panels);
+        }
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        // Two blocks per thread: a thread that gets less CPU takes fewer blocks.
+        let per = panels.div_ceil(threads * 2);
+        let next = AtomicUsize::new(0);
+        let work = || loop {
+            let first = next.fetch_add(1, Ordering::Relaxed) * per;
+            if first >= panels {
+                break;
+            }
+            run(first, (first + per).min(panels));
+        };
+        parallel::team::run(threads - 1, &work);
+    }
+
+    /// # Safety
+    /// Panels `first..last` and rows `0..m` of C (through `c`) are in bounds and this call's alone.
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn panels_range(&self, level: Level, m: usize, a: &[f32], lda: usize, c: CPtr, ldc: usize, first: usize, last: usize) {
+        let k = self.k;
+        for p in first..last {
+            let panel = &self.panels[p * k * NR..(p + 1) * k * NR];
+            let cols = NR.min(self.n - p * NR);
+            for i0 in (0..m).step_by(MR) {
+                let rows = MR.min(m - i0);
+                let (a, c) = (&a[i0 * lda..], c.0.add(i0 * ldc + p * NR));
+                match level {
+                    #[cfg(target_arch = "x86_64")]
+                    Level::Avx2Fma => avx2::tile(rows, k, a, lda, panel, c, ldc, cols),
+                    Level::Scalar => scalar_tile(rows, k, a, lda, panel, c, ldc, cols),
+                }
+            }
+        }
+    }
+}
+
+/// # Safety
+/// `c` points at `rows` rows of `cols` writable values with stride `ldc`.
+#[allow(clippy::too_many_arguments)]
+unsafe fn scalar_tile(rows: usize, k: usize, a: &[f32], lda: usize, panel: &[f32], c: *mut f32, ldc: usize, cols: usize) {
+    for r in 0..rows {
+        let mut acc = [0.0f32; NR];
+        for kk in 0..k {
+            let av = a[r * lda + kk];
+            for (s, &b) in acc.iter_mut().zip(&panel[kk * NR..(kk + 1) * NR]) {
+                *s += av * b;
+            }
+        }
+        for (j, s) in acc[..cols].iter().enumerate() {
+            *c.add(r * ldc + j) += s;
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+mod avx2 {
+    use super::NR;
+    use std::arch::x86_64::*;
+
+    /// Dispatches to the tile with `rows` (1..=6) rows, so the accumulators stay in registers.
+    ///
+    /// # Safety
+    /// AVX2 and FMA are available; `c` as in `scalar_tile`.
+    #[allow(clippy::too_many_arguments)]
+    pub unsafe fn tile(rows: usize, k: usize, a: &[f32], lda: usize, panel: &[f32], c: *mut f32, ldc: usize, cols: usize) {
+        match rows {
+            6 => tile_rows::<6>(k, a, lda, panel, c, ldc, cols),
+            5 => tile_rows::<5>(k, a, lda, panel, c, ldc, cols),
+            4 => tile_rows::<4>(k, a, lda, panel, c, ldc, cols),
+            3 => tile_rows::<3>(k, a, lda, panel, c, ldc, cols),
+            2 => tile_rows::<2>(k, a, lda, panel, c, ldc, cols),
+            _ => tile_rows::<1>(k, a, lda, panel, c, ldc, cols),
+        }
+    }
+
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn tile_rows<const R: usize>(k: usize, a: &[f32], lda: usize, panel: &[f32], c: *mut f32, ldc: usize, cols: usize) {
+        debug_assert!(a.len() >= (R - 1) * lda + k && panel.len() >= k * NR);
+        let (a, b) = (a.as_ptr(), panel.as_ptr());
+        let mut acc = [[_mm256_setzero_ps(); 2]; R];
+        for kk in 0..k {
+            let b0 = _mm256_loadu_ps(b.add(kk * NR));
+            let b1 = _mm256_loadu_ps(b.add(kk * NR + 8));
+            for (r, acc) in acc.iter_mut().enumerate() {
+                let av = _mm256_broadcast_ss(&*a.add(r * lda + kk));
+                acc[0] = _mm256_fmadd_ps(av, b0, acc[0]);
+                acc[1] = _mm256_fmadd_ps(av, b1, acc[1]);
+            }
+        }
+        for (r, acc) in acc.iter().enumerate() {
+            let row = c.add(r * ldc);
+            if cols == NR {
+                _mm256_storeu_ps(row, _mm256_add_ps(_mm256_loadu_ps(row), acc[0]));
+                _mm256_storeu_ps(row.add(8), _mm256_add_ps(_mm256_loadu_ps(row.add(8)), acc[1]));
+            } else {
+                let mut tmp = [0.0f32; NR];
+                _mm256_storeu_ps(tmp.as_mut_ptr(), acc[0]);
+                _mm256_storeu_ps(tmp.as_mut_ptr().add(8), acc[1]);
+                for (j, v) in tmp[..cols].iter().enumerate() {
+                    *row.add(j) += v;
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernels::gemm::sgemm;
+    use crate::random::uniform_vec;
+
+    /// Against the general GEMM, every SIMD level, both layouts of B, ragged sizes (rows not a
+    /// multiple of 6, columns not of 16), strided A and C, and sizes big enough to split.
+    #[test]
+    fn matches_the_general_gemm() {
+        for &(m, k, n) in &[(1, 1, 1), (7, 5, 17), (32, 256, 1024), (13, 33, 40), (32, 1024, 256), (2, 128, 512)] {
+            for transpose in [false, true] {
+                let b = uniform_vec(k * n, -1.0, 1.0, 1);
+                let (lda, ldc) = (k + 3, n + 5);
+                let a = uniform_vec(m * lda, -1.0, 1.0, 2);
+                let c0 = uniform_vec(m * ldc, -1.0, 1.0, 3);
+                let op_b = Operand::packed(&b, k, n, transpose);
+                let mut want = c0.clone();
+                sgemm(m, n, k, 1.0, Operand { data: &a, ld: lda, transpose: false }, op_b, 1.0, &mut want, ldc);
+                let packed = PackedB::new(op_b, k, n);
+                for level in simd::available_levels() {
+                    let mut got = c0.clone();
+                    packed.multiply_add_with(level, m, &a, lda, &mut got, ldc);
+                    for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+                        assert!((g - w).abs() <= 1e-4 * (1.0 + w.abs()), "{m}x{k}x{n} transpose={transpose} {level:?} [{i}]: {g} vs {w}");
+                    }
+                    // The padding between C's rows is untouched.
+                    for r in 0..m {
+                        assert_eq!(got[r * ldc + n..(r * ldc + ldc).min(got.len())], c0[r * ldc + n..(r * ldc + ldc).min(c0.len())]);
+                    }
+                }
+            }
+        }
+    }
+}
