@@ -4,6 +4,7 @@
 // other (so thread pools and JITs never share the cores), then prints one table per
 // workload with zerodl/peer ratios and writes bench/results/{latest|partial}.{json,md}.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BENCH_DIR, RESULTS_DIR, ZERODL_ENTRY } from './lib/paths.mjs';
@@ -27,11 +28,16 @@ const POLICIES = {
 };
 const SEEDS = [1, 2]; // A and B; every implementation draws its inputs from these
 
+// Options of one workload (e.g. W8's --w8-budget): each workload declares its own as
+// {name: {value, help}} (string-valued) and reads them in its configure(values, mode).
+const WORKLOAD_OPTIONS = Object.fromEntries(Object.values(WORKLOADS).flatMap((d) => Object.entries(d.options ?? {})));
+
 const USAGE = `usage: node bench/run.mjs [W1 ...] [--quick] [--only=impl,...] [--include-slow]
   W1 ...          workloads to run (default: all: ${Object.keys(WORKLOADS).join(' ')})
   --quick         few reps, for a smoke run (results marked indicative)
   --only=a,b      run only these implementations (e.g. --only=zerodl,numpy)
-  --include-slow  also run cases skipped by default as too slow for a peer`;
+  --include-slow  also run cases skipped by default as too slow for a peer
+${Object.entries(WORKLOAD_OPTIONS).map(([name, o]) => `  ${`--${name}=${o.value}`.padEnd(15)} ${o.help}`).join('\n')}`;
 
 function parseCli() {
   const { values, positionals } = parseArgs({
@@ -41,6 +47,7 @@ function parseCli() {
       only: { type: 'string' },
       'include-slow': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
+      ...Object.fromEntries(Object.keys(WORKLOAD_OPTIONS).map((name) => [name, { type: 'string' }])),
     },
   });
   if (values.help) { console.log(USAGE); process.exit(0); }
@@ -52,6 +59,7 @@ function parseCli() {
   }
   return {
     ids,
+    values,
     quick: values.quick,
     only: values.only ? values.only.split(',').map((s) => s.trim()) : null,
     includeSlow: values['include-slow'],
@@ -71,10 +79,23 @@ function venvPython() {
   return venv;
 }
 
+const resolvable = (name) => {
+  try {
+    createRequire(import.meta.url).resolve(name);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 /** {cmd, args} to start an implementation's runner, or {unavailable: why}. */
 function launcher(impl) {
   if (impl.needsZerodl && !existsSync(ZERODL_ENTRY)) {
     return { unavailable: 'zerodl not built: run npm run build' };
+  }
+  // A Node peer from the devDependencies (e.g. onnxruntime-node) not installed yet.
+  if (impl.needsModule && !resolvable(impl.needsModule)) {
+    return { unavailable: `${impl.needsModule} not installed: run node scripts/setup.mjs` };
   }
   let cmd = process.execPath;
   if (impl.lang === 'python') {
@@ -159,7 +180,7 @@ async function main() {
 
   const workloads = [];
   for (const id of opts.ids) {
-    const def = WORKLOADS[id];
+    const def = WORKLOADS[id].configure?.(opts.values, mode) ?? WORKLOADS[id];
     const policy = { ...POLICIES[mode], ...def.policy }; // a workload may need e.g. more warm-up
     console.error(`\n${id}: ${def.title}`);
     const outcomes = {};

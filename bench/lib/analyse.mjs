@@ -6,6 +6,11 @@ export const REF = 'zerodl';
 export const MIN_REPS = 10; // BENCHMARKS.md: fewer than this is not a publishable number
 export const BUSY_PCT = 5; // other CPU load (% of all cores) above which a runner is flagged
 
+/** A result's speed: 1 / median time, or for a workload with a `rateKey` (W8's steps_per_s:
+ *  steps done in a wall budget) that rate. zerodl/peer ratios are ratios of speeds. */
+const speed = (def, r) => (def.rateKey ? r[def.rateKey] : 1 / r.median);
+const speedRatio = (def, z, p) => speed(def, z) / speed(def, p);
+
 /** Did other processes load the machine while this runner ran (lib/cpuload.mjs)? */
 export const isBusy = (o) => Boolean(o?.load && o.load.other_cpu_pct > BUSY_PCT);
 
@@ -33,10 +38,10 @@ export function analyse(def, outcomes, policy) {
         results.push({ impl: name, status: 'skipped', note: o.skipped[c.id] });
       }
     }
-    // Same case, same run: the speed ratio is the inverse ratio of the median times.
+    // Same case, same run: zerodl speed / peer speed.
     const ref = results.find((r) => r.impl === REF && r.status === 'ok');
     for (const r of results) {
-      if (ref && r.status === 'ok' && r.impl !== REF) r.ratio = r.median / ref.median;
+      if (ref && r.status === 'ok' && r.impl !== REF) r.ratio = speedRatio(def, ref, r);
     }
     return { id: c.id, label: c.label, flops: c.flops, results };
   });
@@ -52,26 +57,39 @@ export function analyse(def, outcomes, policy) {
     const why = !o ? 'not run' : o.status !== 'ok' ? o.note : caseResult(caseId, impl)?.note;
     return `${impl} not measured${why ? ` (${why})` : ''}`;
   };
+  const indicativeReps = (...rs) =>
+    policy.rounds * policy.minReps < MIN_REPS || Math.min(...rs.map((r) => r.reps)) < MIN_REPS;
+  // An absolute target (t.maxMs): zerodl's median must not exceed it.
+  const absolute = (t, label) => {
+    const z = okResult(t.case, REF);
+    if (!z) return { ...t, label, verdict: 'n/a', note: whyMissing(t.case, REF) };
+    return { ...t, label, value: z.median, verdict: z.median <= t.maxMs ? 'PASS' : 'MISS',
+      indicative: indicativeReps(z), busy: isBusy(outcomes[REF]) };
+  };
   // t.peer: one impl, or a list meaning the fastest of them that was measured.
-  const targets = def.targets.map((t) => {
+  const targets = (def.targets ?? []).map((t) => {
     const label = cases.find((c) => c.id === t.case)?.label ?? t.case;
+    if (t.maxMs !== undefined) return absolute(t, label);
     const names = [t.peer].flat();
     const measured = names.filter((name) => okResult(t.case, name));
     const missing = names.filter((name) => !measured.includes(name)).map((name) => whyMissing(t.case, name));
     // For a list: which of its peers were compared, and why the others were not.
     const group = Array.isArray(t.peer) ? { peers: measured, ...(missing.length ? { note: missing.join('; ') } : {}) } : {};
     const z = okResult(t.case, REF);
-    const p = measured.map((name) => okResult(t.case, name)).sort((a, b) => a.median - b.median)[0];
+    const p = measured.map((name) => okResult(t.case, name)).sort((a, b) => speed(def, b) - speed(def, a))[0];
     if (!z || !p) {
       return { ...t, label, verdict: 'n/a', note: !z ? whyMissing(t.case, REF) : missing.join('; ') };
     }
-    const ratio = p.median / z.median;
-    const indicative = policy.rounds * policy.minReps < MIN_REPS || Math.min(z.reps, p.reps) < MIN_REPS;
+    const ratio = speedRatio(def, z, p);
+    const indicative = indicativeReps(z, p);
     const busy = [REF, p.impl].some((name) => isBusy(outcomes[name]));
     return { ...t, ...group, peer: p.impl, label, ratio, verdict: ratio >= t.min ? 'PASS' : 'MISS', indicative, busy };
   });
 
   const impls = Object.fromEntries(Object.entries(outcomes).map(([name, o]) =>
     [name, { status: o.status, note: o.note, meta: o.meta, load: o.load }]));
-  return { id: def.id, title: def.title, policy, impls, cases, targets };
+  // Presentation a workload may set (lib/render.mjs): time unit, extra columns, notes, and a
+  // description of its method replacing the rep-loop one.
+  const { unit = 'ms', columns = [], headers = {}, notes = [], method } = def;
+  return { id: def.id, title: def.title, policy, impls, cases, targets, unit, columns, headers, notes, method };
 }

@@ -37,3 +37,32 @@ export function oneHotF32(ids, classes) {
   ids.forEach((id, i) => { out[i * classes + id] = 1; });
   return out;
 }
+
+/**
+ * Parameters drawn from one mulberry32 stream (seed), tensor after tensor in the order of
+ * `specs` ([{name, shape, bound}]): each value U(-bound, bound), computed in float64 and rounded
+ * once to float32. peers/pyrunner.py's seeded_params() draws the very same values, so runners in
+ * either language can hold identical weights (W5's cross-check, W8's identical start).
+ * Returns {name: Float32Array} in spec order.
+ */
+export function seededParams(specs, seed) {
+  const next = mulberry32(seed);
+  const out = {};
+  for (const { name, shape, bound } of specs) {
+    const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
+    for (let i = 0; i < data.length; i++) data[i] = (2 * unit(next()) - 1) * bound;
+    out[name] = data;
+  }
+  return out;
+}
+
+/** A seeded Fisher-Yates permutation of 0..n-1 (pyrunner.py's seeded_permutation() matches it). */
+export function seededPermutation(n, seed) {
+  const next = mulberry32(seed);
+  const order = Uint32Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(unit(next()) * (i + 1));
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  return order;
+}

@@ -10,10 +10,24 @@ function fmtMs(x) {
   return x.toPrecision(3);
 }
 
+// Times are kept in ms; a workload may show them in us (W5's unit).
+const SCALE = { ms: 1, us: 1000 };
+const fmtTime = (ms, unit) => fmtMs(ms * SCALE[unit]);
+
 const fmtRatio = (r) => `${r.toFixed(2)}x`;
 
-const HEADER = ['case', 'impl', 'reps', 'median ms (min-max)', 'GFLOP/s', 'zerodl/peer speed'];
-const ALIGN = ['l', 'l', 'r', 'r', 'r', 'r'];
+// The columns: case, impl, reps, time, GFLOP/s, the workload's own columns (values its runners
+// recorded, e.g. W5's prediction, W8's validation loss), then the zerodl/peer speed.
+function header(w) {
+  return ['case', 'impl', w.headers.reps ?? 'reps', w.headers.median ?? `median ${w.unit} (min-max)`,
+    'GFLOP/s', ...w.columns.map((c) => c.title), 'zerodl/peer speed'];
+}
+const align = (w) => ['l', 'l', 'r', 'r', 'r', ...w.columns.map(() => 'r'), 'r'];
+
+function cell(value, digits) {
+  if (value == null || Number.isNaN(value)) return '';
+  return typeof value === 'number' ? value.toFixed(digits ?? 3) : String(value);
+}
 
 function rows(w) {
   const out = [];
@@ -21,14 +35,15 @@ function rows(w) {
     c.results.forEach((r, i) => {
       const caseCell = i === 0 ? c.label : '';
       if (r.status !== 'ok') {
-        out.push([caseCell, r.impl, '', `${r.status} (see below)`, '', '']);
+        out.push([caseCell, r.impl, '', `${r.status} (see below)`, '', ...w.columns.map(() => ''), '']);
         return;
       }
       out.push([
         caseCell, r.impl,
         r.reps < MIN_REPS ? `${r.reps}*` : String(r.reps),
-        `${fmtMs(r.median)} (${fmtMs(r.min)}-${fmtMs(r.max)})`,
+        `${fmtTime(r.median, w.unit)} (${fmtTime(r.min, w.unit)}-${fmtTime(r.max, w.unit)})`,
         r.gflops == null ? '' : r.gflops.toFixed(r.gflops >= 10 ? 1 : 2),
+        ...w.columns.map((col) => cell(r[col.key], col.digits)),
         r.impl === REF ? '' : r.ratio == null ? 'n/a' : fmtRatio(r.ratio),
       ]);
     });
@@ -37,6 +52,7 @@ function rows(w) {
 }
 
 function policyLine(w) {
+  if (w.method) return w.method;
   const p = w.policy;
   const rounds = p.rounds > 1
     ? `${p.rounds} rounds (impls in order, then reversed; times pooled), each with `
@@ -44,7 +60,7 @@ function policyLine(w) {
   return `median (min-max) of >= ${p.rounds * p.minReps} timed reps: ${rounds}` +
     `${p.warmup} warm-up(s), then >= ${p.minReps} reps (up to ${p.maxReps} while under ` +
     `${p.targetMs} ms) per case. ` +
-    'zerodl/peer speed = peer median ms / zerodl median ms: > 1 means zerodl is faster.';
+    `zerodl/peer speed = peer median ${w.unit} / zerodl median ${w.unit}: > 1 means zerodl is faster.`;
 }
 
 function implLines(w) {
@@ -72,14 +88,19 @@ function skipLines(w) {
 
 function targetLines(w) {
   return w.targets.map((t) => {
-    const need = `needs >= ${t.min.toFixed(2)}x`;
     const what = t.title ? `${t.title} (${t.label})` : t.label;
+    const flags = (t.indicative ? ' [quick run: indicative only]' : '') +
+      (t.busy ? ' [machine was busy: unreliable]' : '');
+    if (t.maxMs !== undefined) {
+      const need = `needs <= ${fmtTime(t.maxMs, w.unit)} ${w.unit}`;
+      if (t.verdict === 'n/a') return `n/a   ${what}: ${t.note} (${need})`;
+      return `${t.verdict.padEnd(5)} ${what}: zerodl median = ${fmtTime(t.value, w.unit)} ${w.unit} (${need})${flags}`;
+    }
+    const need = `needs >= ${t.min.toFixed(2)}x`;
     if (t.verdict === 'n/a') return `n/a   ${what}: ${t.note} (${need})`;
     const fastest = t.peers?.length > 1 ? ` (fastest of ${t.peers.join(', ')})` : '';
     return `${t.verdict.padEnd(5)} ${what}: zerodl/${t.peer}${fastest} = ${fmtRatio(t.ratio)} (${need})` +
-      (t.note ? `; ${t.note}` : '') +
-      (t.indicative ? ' [quick run: indicative only]' : '') +
-      (t.busy ? ' [machine was busy: unreliable]' : '');
+      (t.note ? `; ${t.note}` : '') + flags;
   });
 }
 
@@ -87,12 +108,12 @@ const hasFewReps = (w) => w.cases.some((c) => c.results.some((r) => r.reps < MIN
 const FEW_REPS_NOTE = `* fewer than ${MIN_REPS} reps (quick run): indicative only, not for publication`;
 
 export function renderText(w) {
-  const parts = [`${w.id}: ${w.title}`, policyLine(w), '', textTable(HEADER, rows(w), ALIGN)];
+  const parts = [`${w.id}: ${w.title}`, policyLine(w), '', textTable(header(w), rows(w), align(w))];
   if (hasFewReps(w)) parts.push(FEW_REPS_NOTE);
-  parts.push(...skipLines(w), ...busyLines(w));
+  parts.push(...w.notes, ...skipLines(w), ...busyLines(w));
   parts.push('', 'Implementations:', ...implLines(w).map((l) => `  ${l}`));
   if (w.targets.length) {
-    parts.push('', `Targets (zerodl speed / peer speed, same run):`, ...targetLines(w).map((l) => `  ${l}`));
+    parts.push('', 'Targets (ratios: zerodl speed / peer speed, same run):', ...targetLines(w).map((l) => `  ${l}`));
   }
   return parts.join('\n');
 }
@@ -107,12 +128,12 @@ export function renderMarkdown(report) {
     `Machine: ${m.cpu}, ${m.cores} cores (${m.simd}), ${m.memory_gib} GiB, ${m.os}, Node ${m.node}.`,
   ];
   for (const w of report.workloads) {
-    parts.push('', `## ${w.id}: ${w.title}`, '', policyLine(w), '', markdownTable(HEADER, rows(w), ALIGN));
-    const notes = [...(hasFewReps(w) ? [FEW_REPS_NOTE] : []), ...skipLines(w), ...busyLines(w)];
+    parts.push('', `## ${w.id}: ${w.title}`, '', policyLine(w), '', markdownTable(header(w), rows(w), align(w)));
+    const notes = [...(hasFewReps(w) ? [FEW_REPS_NOTE] : []), ...w.notes, ...skipLines(w), ...busyLines(w)];
     if (notes.length) parts.push('', ...notes.map((l) => `- ${l.replace(/^\*/, '\\*')}`));
     parts.push('', 'Implementations:', '', ...implLines(w).map((l) => `- ${l}`));
     if (w.targets.length) {
-      parts.push('', 'Targets (zerodl speed / peer speed, same run):', '',
+      parts.push('', 'Targets (ratios: zerodl speed / peer speed, same run):', '',
         ...targetLines(w).map((l) => `- ${l}`));
     }
   }

@@ -91,3 +91,27 @@ export async function runCases(plan, impl, timeCase) {
     }
   }
 }
+
+/**
+ * Times predict calls (W5): `call()` returns, or with `async` resolves to, the model's output
+ * for the case's input. The output must match the case's reference (`expected`, within
+ * `tolerance`) before the first timed call and after the last, else the case fails: a wrong
+ * model is never timed. Returns the times plus the prediction and its distance to the reference.
+ */
+export async function timePredict(call, c, policy, { async = false } = {}) {
+  const check = (value, when) => {
+    const error = Math.abs(value - c.expected);
+    if (!(error <= c.tolerance)) {
+      throw new Error(`prediction ${value} ${when} is ${error} off the reference ${c.expected} ` +
+        `(tolerance ${c.tolerance}): wrong model`);
+    }
+    return error;
+  };
+  const prediction = await call();
+  const absError = check(prediction, 'before timing');
+  let last;
+  const timed = async ? async () => { last = await call(); } : () => { last = call(); };
+  const times = async ? await timeRepsAsync(timed, policy) : timeReps(timed, policy);
+  check(last, 'after timing');
+  return { times_ms: times, prediction, abs_error: absError };
+}

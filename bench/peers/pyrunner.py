@@ -1,5 +1,7 @@
 """Shared pieces for the Python peer runners (peers/*_w*.py, peers/*_rnn.py): read the plan,
-time a case, print JSON lines, draw the char-LM inputs. Mirrors timeReps() and runCases() in bench/lib/timing.mjs; keep them in step.
+time a case, print JSON lines, draw the char-LM inputs, and draw the same seeded weights as the
+Node runners. Mirrors timeReps(), timePredict() and runCases() in bench/lib/timing.mjs and
+seededParams() in bench/lib/data.mjs; keep them in step.
 """
 import json
 import math
@@ -43,6 +45,25 @@ def time_train_steps(step, policy):
     return {"times_ms": times, "loss_first": losses[0], "loss_last": losses[-1]}
 
 
+def time_predict(call, c, policy):
+    """Times predict calls (W5); mirrors timePredict() in lib/timing.mjs: `call()` returns the model's
+    output for the case's input, which must match the case's reference (`expected`, within
+    `tolerance`) before the first timed call and after the last, else the case fails untimed."""
+    def check(value, when):
+        error = abs(value - c["expected"])
+        if not error <= c["tolerance"]:
+            raise ValueError(f"prediction {value} {when} is {error} off the reference {c['expected']} "
+                             f"(tolerance {c['tolerance']}): wrong model")
+        return error
+
+    prediction = float(call())
+    abs_error = check(prediction, "before timing")
+    last = []
+    times = time_reps(lambda: last.append(call()), **policy)
+    check(float(last[-1]), "after timing")
+    return {"times_ms": times, "prediction": prediction, "abs_error": abs_error}
+
+
 def run_cases(plan, impl, time_case):
     """For each case, time_case(c) returns its times (ms), or a dict with "times_ms" and any
     extra fields to record; prints one result line per case, or an "error" instead, so one
@@ -76,6 +97,44 @@ def blas_meta(np):
     except ImportError:
         pass
     return meta
+
+
+def mulberry32(np, n, seed):
+    """The first n outputs (uint32) of lib/data.mjs's mulberry32(seed), vectorised: its state after
+    k calls is seed + k * 0x6D2B79F5 (mod 2^32), and uint32 arithmetic wraps as Math.imul does."""
+    with np.errstate(over="ignore"):
+        a = (np.uint32(seed) + np.arange(1, n + 1, dtype=np.uint64).astype(np.uint32) * np.uint32(0x6D2B79F5))
+        t = (a ^ (a >> np.uint32(15))) * (a | np.uint32(1))
+        t ^= t + (t ^ (t >> np.uint32(7))) * (t | np.uint32(61))
+        return t ^ (t >> np.uint32(14))
+
+
+def unit(np, u32):
+    """lib/data.mjs's unit(): the top 24 bits as a float64 in [0, 1)."""
+    return (u32 >> np.uint32(8)).astype(np.float64) / 16777216.0
+
+
+def seeded_params(np, specs, seed):
+    """lib/data.mjs's seededParams(): {name: float32 array of shape} drawn from one mulberry32 stream,
+    U(-bound, bound) in float64 rounded once to float32; the same values as the Node runners'."""
+    total = sum(int(np.prod(s["shape"])) for s in specs)
+    u = unit(np, mulberry32(np, total, seed))
+    out, at = {}, 0
+    for s in specs:
+        n = int(np.prod(s["shape"]))
+        out[s["name"]] = ((2 * u[at:at + n] - 1) * s["bound"]).astype(np.float32).reshape(s["shape"])
+        at += n
+    return out
+
+
+def seeded_permutation(np, n, seed):
+    """lib/data.mjs's seededPermutation(): the same Fisher-Yates permutation of 0..n-1."""
+    u = unit(np, mulberry32(np, max(n - 1, 0), seed))
+    order = np.arange(n)
+    for k, i in enumerate(range(n - 1, 0, -1)):
+        j = int(u[k] * (i + 1))
+        order[i], order[j] = order[j], order[i]
+    return order
 
 
 def char_lm_inputs(np, c, seed_a, seed_b):

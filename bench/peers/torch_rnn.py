@@ -8,6 +8,8 @@ forward, loss, backward, step, plus loss.item(). run.mjs sets OMP_NUM_THREADS an
 MKL_NUM_THREADS to the core count; we also call torch.set_num_threads(cores).
 """
 
+import sys
+
 import numpy as np
 
 from torchrunner import start_torch
