@@ -2,6 +2,7 @@
 
 use super::cell::{step_backward, step_forward, CellKind, StepGrads, StepSaved};
 use crate::kernels::gemm::{sgemm, Operand};
+use crate::kernels::gemv;
 use crate::kernels::packed_gemm::PackedB;
 use crate::kernels::simd::{self, BinaryOp};
 
@@ -101,11 +102,11 @@ pub(super) fn swap_batch_time(src: &[f32], outer: usize, inner: usize, width: us
 }
 
 /// The recurrent weights as a step's product uses them: packed once for a batch over several
-/// steps (see kernels::packed_gemm); used as they are for a single step or a tiny batch (the
-/// latency case: there a step is a matrix-vector product, and packing would cost more than it
-/// saves).
+/// steps (kernels::packed_gemm); as matrix-vector products for one to three rows against
+/// row-major weights (kernels::gemv: the serving case); otherwise the general GEMM.
 enum Recurrence<'a> {
     Packed(PackedB),
+    Rows(&'a [f32], usize, usize),
     Plain(Operand<'a>, usize, usize),
 }
 
@@ -113,14 +114,22 @@ enum Recurrence<'a> {
 const PACK_FROM_BATCH: usize = 4;
 
 impl<'a> Recurrence<'a> {
+    /// For products with op(B) (k x n) over `steps` steps of `batch` rows.
     fn new(b: Operand<'a>, k: usize, n: usize, steps: usize, batch: usize) -> Recurrence<'a> {
-        if steps > 1 && batch >= PACK_FROM_BATCH { Recurrence::Packed(PackedB::new(b, k, n)) } else { Recurrence::Plain(b, k, n) }
+        if batch <= gemv::MAX_ROWS && b.transpose {
+            Recurrence::Rows(b.data, k, n)
+        } else if steps > 1 && batch >= PACK_FROM_BATCH {
+            Recurrence::Packed(PackedB::new(b, k, n))
+        } else {
+            Recurrence::Plain(b, k, n)
+        }
     }
 
     /// C (m x n) += A (m x k) op(B), both packed row-major.
     fn multiply_add(&self, m: usize, a: &[f32], c: &mut [f32]) {
         match self {
             Recurrence::Packed(b) => b.multiply_add(m, a, b.k(), c, b.n()),
+            Recurrence::Rows(w, k, n) => gemv::rows_dot_add(m, *k, *n, a, *k, w, c, *n),
             Recurrence::Plain(b, k, n) => sgemm(m, *n, *k, 1.0, Operand::packed(a, m, *k, false), *b, 1.0, c, *n),
         }
     }

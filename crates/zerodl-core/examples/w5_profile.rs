@@ -1,0 +1,43 @@
+//! Where a W5 predict's time goes (LSTM 16 -> 128, seq 32, batch 1, inference): the whole
+//! sequence against its 32 recurrent matrix-vector products alone. `cargo run --release -p
+//! zerodl-core --example w5_profile` (ZERODL_NUM_THREADS=1 for one core).
+use std::time::Instant;
+
+use zerodl_core::kernels::gemv;
+use zerodl_core::nn::recurrent::{forward_sequence, CellKind, RecurrentWeights, SequenceInput, SequenceShape};
+use zerodl_core::random::uniform_vec;
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+fn median_us(mut f: impl FnMut()) -> f64 {
+    let mut ts: Vec<f64> = (0..2001)
+        .map(|_| {
+            let t = Instant::now();
+            f();
+            t.elapsed().as_secs_f64() * 1e6
+        })
+        .collect();
+    ts.sort_by(f64::total_cmp);
+    ts[1000]
+}
+
+fn main() {
+    let (t, d, h) = (32, 16, 128);
+    let gh = 4 * h;
+    let (w_ih, w_hh, b_ih, b_hh) = (uniform_vec(gh * d, -0.09, 0.09, 1), uniform_vec(gh * h, -0.09, 0.09, 2), uniform_vec(gh, -0.09, 0.09, 3), uniform_vec(gh, -0.09, 0.09, 4));
+    let w = RecurrentWeights { w_ih: &w_ih, w_hh: &w_hh, b_ih: &b_ih, b_hh: &b_hh, peephole: &[] };
+    let x = uniform_vec(t * d, -1.0, 1.0, 5);
+    let shape = SequenceShape { batch: 1, steps: t, input: d, hidden: h };
+    let whole = median_us(|| {
+        forward_sequence(CellKind::Lstm, w, shape, SequenceInput { x: &x, ..Default::default() }, false);
+    });
+    let hv = uniform_vec(h, -1.0, 1.0, 6);
+    let mut out = vec![0.0f32; gh];
+    let products = median_us(|| {
+        for _ in 0..t {
+            gemv::rows_dot_add(1, h, gh, &hv, h, &w_hh, &mut out, gh);
+        }
+    });
+    println!("W5 LSTM sequence: {whole:.1} us; its 32 recurrent products alone: {products:.1} us");
+}
