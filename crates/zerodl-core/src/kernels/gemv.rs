@@ -20,6 +20,7 @@ unsafe impl Send for CPtr {}
 unsafe impl Sync for CPtr {}
 
 /// C (m x n, row stride `ldc`) += A (m x k, row stride `lda`) W^T, W row-major n x k, m <= 3.
+#[allow(clippy::too_many_arguments)]
 pub fn rows_dot_add(m: usize, k: usize, n: usize, a: &[f32], lda: usize, w: &[f32], c: &mut [f32], ldc: usize) {
     rows_dot_add_with(simd::level(), m, k, n, a, lda, w, c, ldc);
 }
