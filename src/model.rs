@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use napi::bindgen_prelude::{AsyncTask, Uint32Array};
 use napi::Env;
 use napi_derive::napi;
-use zerodl_core::nn::recurrent::{CellKind, Recurrent, RecurrentConfig, State};
+use zerodl_core::nn::recurrent::{CellKind, Recurrent, RecurrentConfig};
 use zerodl_core::nn::{gradcheck, Activation, Dense, DenseConfig, Dropout, Embedding, Init, Inputs, Layer, Loss, Optimizer, OptimizerConfig, Sequential, Training};
 use zerodl_core::random;
 use zerodl_core::shape::shape_from_f64;
@@ -44,7 +44,6 @@ pub struct LayerSpec {
     /// LSTM: peephole connections.
     pub peephole: Option<bool>,
 }
-
 
 #[napi(object)]
 pub struct OptimizerSpec {
@@ -248,34 +247,8 @@ impl NativeModel {
     pub fn set_layer_state(&self, index: u32, h: Option<&NativeTensor>, c: Option<&NativeTensor>) -> Result<()> {
         let mut model = lock(&self.model);
         let layer = recurrent_layer(&mut model, index, &self.layer_names)?;
-        let state = match h {
-            None => None,
-            Some(h) => {
-                let h = h.get()?;
-                let shape = h.shape();
-                let want = layer.state_shape(shape.get(1).copied().unwrap_or(0));
-                let check = |what: &str, t: &Tensor| -> Result<()> {
-                    if t.shape() != want.as_slice() {
-                        return Err(crate::error::js_error(
-                            zerodl_core::ErrorKind::ShapeMismatch,
-                            format!("the {what} state of layer {index} must have shape [{}, batch, {}], got {}", want[0], want[2], zerodl_core::shape::fmt_shape(t.shape())),
-                        ));
-                    }
-                    Ok(())
-                };
-                check("h", h)?;
-                let c = match c {
-                    Some(c) => {
-                        check("c", c.get()?)?;
-                        c.get()?.to_vec()
-                    }
-                    None if layer.has_cell_state() => return Err(crate::error::js_error(zerodl_core::ErrorKind::InvalidArgument, format!("layer {index} is an LSTM: its state needs c as well as h"))),
-                    None => Vec::new(),
-                };
-                Some(State { batch: want[1], h: h.to_vec(), c })
-            }
-        };
-        layer.set_state(state).js()
+        let (h, c) = (h.map(NativeTensor::get).transpose()?, c.map(NativeTensor::get).transpose()?);
+        layer.set_state_tensors(h, c).js()
     }
 
     #[napi]

@@ -168,6 +168,22 @@ impl Recurrent {
         Ok(())
     }
 
+    /// `set_state` from tensors shaped [units, batch, hidden] (c for the LSTM only); `None`:
+    /// zeros.
+    pub fn set_state_tensors(&mut self, h: Option<&Tensor>, c: Option<&Tensor>) -> Result<()> {
+        let Some(h) = h else { return self.set_state(None) };
+        let want = self.state_shape(h.shape().get(1).copied().unwrap_or(0));
+        for (what, t) in [("h", Some(h)), ("c", c)] {
+            if let Some(t) = t.filter(|t| t.shape() != want.as_slice()) {
+                return Err(Error::shape_mismatch(format!("{}: the {what} state must have shape [{}, batch, {}], got {}", self.name, want[0], want[2], fmt_shape(t.shape()))));
+            }
+        }
+        if c.is_none() && self.has_cell_state() {
+            invalid_arg!("{}: an LSTM's state needs c as well as h", self.name);
+        }
+        self.set_state(Some(State { batch: want[1], h: h.to_vec(), c: c.map_or(Vec::new(), Tensor::to_vec) }))
+    }
+
     fn check_input(&self, x: &Tensor, lengths: Option<&[usize]>) -> Result<SequenceShape> {
         let pattern = [self.steps, self.input];
         if x.rank() != 3 || !fits(&pattern, &x.shape()[1..]) {
