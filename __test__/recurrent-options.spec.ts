@@ -2,11 +2,14 @@
 // over padded sequences (gradient-checked), lengths that matter for learning, state in and out,
 // stateful streaming with free timesteps, peepholes, truncated BPTT, and exploding gradients.
 import { describe, expect, it } from 'vitest';
+import type { RecurrentState } from '../dist/index.js';
 import { maxAbsDiff, thrown, zd } from './helpers.js';
 
 const { layers, Sequential } = zd;
+type Tensor = InstanceType<typeof zd.Tensor>;
+type Recurrent = InstanceType<typeof zd.layers.Recurrent>;
 
-const gradientsAgree = (model: InstanceType<typeof Sequential>, x: zd.Tensor, y: zd.Tensor, lengths?: number[]) => {
+const gradientsAgree = (model: InstanceType<typeof Sequential>, x: Tensor, y: Tensor, lengths?: number[]) => {
   const report = zd.gradientCheck(model, x, y, { epsilon: 1e-3, maxPerParam: 40, ...(lengths ? { lengths } : {}) });
   for (const e of report) expect(e.maxRelError < 2e-2 || e.maxAbsError < 3e-4, JSON.stringify(e)).toBe(true);
   return report.map((e) => e.name);
@@ -51,7 +54,7 @@ describe('recurrent layer options', () => {
     const padded = model.predict(full, { lengths: [3] }).toFloat32Array();
     expect(maxAbsDiff(padded.slice(0, 24), alone)).toBe(0);
     expect(Array.from(padded.slice(24)).every((v) => v === 0)).toBe(true);
-    const layer = model.layers[0] as zd.layers.Recurrent;
+    const layer = model.layers[0] as Recurrent;
     expect(layer.getState()?.h.toArray()).toEqual(aloneState?.h.toArray());
     expect(layer.getState()?.h.shape).toEqual([2, 1, 4]);
   });
@@ -82,7 +85,7 @@ describe('recurrent layer options', () => {
       const step = streaming.predict(zd.tensor(values.map((seq) => [seq[t] as number[]]))).toArray() as number[][][];
       for (let b = 0; b < 2; b++) expect(maxAbsDiff(step[b]?.[0] as number[], all[b]?.[t] as number[])).toBeLessThan(1e-5);
     }
-    const layer = streaming.layers[0] as zd.layers.Recurrent;
+    const layer = streaming.layers[0] as Recurrent;
     const state = layer.getState();
     expect(state?.h.shape).toEqual([2, 2, 5]);
     expect(state?.c?.shape).toEqual([2, 2, 5]);
@@ -93,9 +96,9 @@ describe('recurrent layer options', () => {
     streaming.resetStates();
     expect(streaming.predict(zd.zeros([3, 1, 3])).shape).toEqual([3, 1, 2]);
     // An explicit initial state on a plain layer: continuing from it equals the stateful run.
-    const plain = whole.layers[0] as zd.layers.Recurrent;
+    const plain = whole.layers[0] as Recurrent;
     whole.predict(zd.tensor(values.map((seq) => seq.slice(0, 2))));
-    const mid = plain.getState() as zd.RecurrentState;
+    const mid = plain.getState() as RecurrentState;
     plain.setState(mid);
     const rest = whole.predict(zd.tensor(values.map((seq) => seq.slice(2)))).toArray() as number[][][];
     expect(maxAbsDiff(rest[1]?.[1] as number[], all[1]?.[3] as number[])).toBeLessThan(1e-5);
@@ -157,7 +160,7 @@ describe('recurrent layer options', () => {
       let moved = 0;
       for (const [name, w] of Object.entries(m.getWeights())) {
         const a = w.toFloat32Array();
-        const b = (before[name] as zd.Tensor).toFloat32Array();
+        const b = (before[name] as Tensor).toFloat32Array();
         for (let i = 0; i < a.length; i++) moved += ((a[i] as number) - (b[i] as number)) ** 2;
       }
       return Math.sqrt(moved);
