@@ -74,7 +74,7 @@ describe('recurrent layer options', () => {
     expect(without).toBeLessThan(0.75);
   });
 
-  it('state in and out: stateful streaming one step at a time matches the whole sequence', () => {
+  it('state in and out: stateful streaming one step at a time matches the whole sequence', async () => {
     const whole = new Sequential([layers.lstm({ units: 5, numLayers: 2, returnSequences: true, inputShape: [null, 3] }), layers.dense({ units: 2 })], { seed: 6 });
     const streaming = new Sequential([layers.lstm({ units: 5, numLayers: 2, returnSequences: true, stateful: true, inputShape: [null, 3] }), layers.dense({ units: 2 })]);
     streaming.setWeights(whole.getWeights());
@@ -95,6 +95,14 @@ describe('recurrent layer options', () => {
     expect(err.message).toMatch(/\[2, 2, 5\].*\[3, 1, 3\].*resetStates/);
     streaming.resetStates();
     expect(streaming.predict(zd.zeros([3, 1, 3])).shape).toEqual([3, 1, 2]);
+    // fit refuses, before training, data that would end in a smaller batch.
+    streaming.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+    const fitErr = await streaming.fit(zd.zeros([5, 2, 3]), zd.zeros([5, 2, 2]), { batchSize: 2, verbose: 0 }).catch((e: unknown) => e as Error & { code?: string });
+    expect(fitErr).toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+    expect((fitErr as Error).message).toMatch(/5 training samples is not a multiple of batchSize 2/);
+    streaming.resetStates();
+    await streaming.fit(zd.zeros([4, 2, 3]), zd.zeros([4, 2, 2]), { batchSize: 2, shuffle: false, verbose: 0 });
+    expect((streaming.layers[0] as Recurrent).getState()?.h.shape).toEqual([2, 2, 5]);
     // An explicit initial state on a plain layer: continuing from it equals the stateful run.
     const plain = whole.layers[0] as Recurrent;
     whole.predict(zd.tensor(values.map((seq) => seq.slice(0, 2))));

@@ -145,8 +145,9 @@ export interface RecurrentLayerArgs {
   dropout?: number;
   /**
    * Start each batch from the final state of the previous one (streaming a long sequence in
-   * chunks; gradients stop at batch boundaries). Batches must keep one size; `resetStates()`
-   * starts afresh. Default false.
+   * chunks; gradients stop at batch boundaries). Batches must keep one size (fit checks that the
+   * sample count is a multiple of batchSize), and `fit` should get `shuffle: false` so batch i+1
+   * continues batch i's sequences; `resetStates()` starts afresh. Default false.
    */
   stateful?: boolean;
   /** Truncated BPTT: gradients flow back at most to the start of each chunk of this many steps. Default: full BPTT. */

@@ -99,6 +99,11 @@ export class Sequential implements FitTarget {
     return this.#compiled?.metrics ?? [];
   }
 
+  /** @internal */
+  get hasStatefulLayers(): boolean {
+    return this.layers.some((l) => l instanceof Recurrent && l.stateful);
+  }
+
   /** Sets the loss, optimizer and metrics. Required before `fit` and `evaluate`. */
   compile(args: ModelCompileArgs): void {
     if (!args || !LOSS_NAMES.includes(args.loss)) {

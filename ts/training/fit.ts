@@ -39,6 +39,8 @@ export interface FitTarget extends TrainingTarget {
   readonly nativeModel: NativeModel;
   /** Names of the metrics to report, e.g. ['accuracy']. */
   readonly metricNames: readonly string[];
+  /** Whether some layer carries its state from batch to batch (then every batch must have one size). */
+  readonly hasStatefulLayers: boolean;
 }
 
 interface Split {
@@ -97,6 +99,11 @@ export async function fitLoop(model: FitTarget, x: Tensor, y: Tensor, args: Mode
   const verbose = args.verbose ?? 1;
   if (![0, 1, 2].includes(verbose)) throw new InvalidArgumentError(`fit() expects verbose 0, 1 or 2, got ${String(verbose)}`);
   const data = split(x, y, args);
+  if (model.hasStatefulLayers && data.trainIndices.length % batchSize !== 0) {
+    throw new InvalidArgumentError(
+      `fit() on a model with stateful layers needs batches of one size: ${data.trainIndices.length} training samples is not a multiple of batchSize ${batchSize}`,
+    );
+  }
   const batchesPerEpoch = Math.ceil(data.trainIndices.length / batchSize);
   const history = new History();
   const callbacks = new CallbackList([history, ...(args.callbacks ?? []), progressLogger({ verbose, epochs, batchesPerEpoch })]);
