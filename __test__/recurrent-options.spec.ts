@@ -59,6 +59,23 @@ describe('recurrent layer options', () => {
     expect(layer.getState()?.h.shape).toEqual([2, 1, 4]);
   });
 
+  it('evaluate over padded batches weighs every valid step once', async () => {
+    const model = new Sequential([layers.lstm({ units: 4, returnSequences: true, inputShape: [null, 2] }), layers.dense({ units: 3, activation: 'softmax' })], { seed: 11 });
+    model.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy' });
+    const x = zd.uniform([2, 4, 2], -1, 1, { seed: 12 });
+    const y = zd.tensor([
+      [0, 1, 2, 1],
+      [2, 0, 0, 0],
+    ]);
+    const rows = x.toArray() as number[][][];
+    const labels = y.toArray() as number[][];
+    const a = (await model.evaluate(zd.tensor([rows[0] as number[][]]), zd.tensor([labels[0] as number[]]))).loss;
+    const b = (await model.evaluate(zd.tensor([[(rows[1] as number[][])[0] as number[]]]), zd.tensor([[(labels[1] as number[])[0] as number]]))).loss;
+    // Batches of one sequence each: 4 valid steps, then 1.
+    const padded = await model.evaluate(x, y, { lengths: [4, 1], batchSize: 1 });
+    expect(Math.abs(padded.loss - (4 * a + b) / 5)).toBeLessThan(1e-6);
+  });
+
   it('lengths let a model learn what padding would hide (the sign of each last valid step)', async () => {
     const train = signSequences(512, 8, 1);
     const test = signSequences(256, 8, 2);

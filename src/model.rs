@@ -69,6 +69,8 @@ pub struct BatchResult {
     /// Predictions counted for accuracy.
     pub total: Option<u32>,
     pub samples: u32,
+    /// Loss rows the mean is over (see BatchStats::rows): the batch's weight in a mean over batches.
+    pub rows: f64,
 }
 
 #[napi(object)]

@@ -19,6 +19,7 @@ impl From<BatchStats> for BatchResult {
             correct: s.correct.map(|c| c.correct as u32),
             total: s.correct.map(|c| c.total as u32),
             samples: s.samples as u32,
+            rows: s.rows as f64,
         }
     }
 }
@@ -98,15 +99,17 @@ impl Task for EvaluateTask {
                 let idx: Vec<u32> = (start..(start + self.batch_size).min(n)).map(|i| i as u32).collect();
                 let (xb, yb, lengths) = rows(&self.x, &self.y, self.lengths.as_ref(), &idx)?;
                 let stats = model.evaluate(Inputs::with_lengths(&xb, lengths.as_deref()), &yb).js()?;
-                loss_sum += stats.loss * stats.samples as f64;
+                // Weighted by the rows each batch's mean is over, so padded steps weigh nothing.
+                loss_sum += stats.loss * stats.rows as f64;
                 if let Some(c) = stats.correct {
                     correct += c.correct;
                     counted += c.total;
                     total.correct = Some(zerodl_core::nn::loss::Correct { correct, total: counted });
                 }
                 total.samples += stats.samples;
+                total.rows += stats.rows;
             }
-            total.loss = if total.samples > 0 { loss_sum / total.samples as f64 } else { f64::NAN };
+            total.loss = if total.rows > 0 { loss_sum / total.rows as f64 } else { f64::NAN };
             Ok(total)
         }))
     }

@@ -144,11 +144,11 @@ async function trainEpoch(
 ): Promise<Logs> {
   const wantsAccuracy = model.metricNames.includes('accuracy');
   let lossSum = 0;
-  let samples = 0;
+  let lossRows = 0;
   let correct = 0;
   let counted = 0;
   const running = (): Logs => {
-    const logs: Logs = { loss: lossSum / samples };
+    const logs: Logs = { loss: lossSum / lossRows };
     if (wantsAccuracy && counted > 0) logs.accuracy = correct / counted;
     return logs;
   };
@@ -166,8 +166,9 @@ async function trainEpoch(
       }
       throw e;
     }
-    lossSum += r.loss * r.samples;
-    samples += r.samples;
+    // Each batch's mean weighs by the rows it is over (padded steps count for nothing).
+    lossSum += r.loss * r.rows;
+    lossRows += r.rows;
     correct += r.correct ?? 0;
     counted += r.total ?? 0;
     await callbacks.onBatchEnd(batch, running());

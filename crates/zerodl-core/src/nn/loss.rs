@@ -41,6 +41,9 @@ pub struct LossOutput {
     pub grad: Vec<f32>,
     pub fused: bool,
     pub correct: Option<Correct>,
+    /// Rows the mean is over (all but the masked ones): the weight of this loss when batches
+    /// are averaged together.
+    pub rows: usize,
 }
 
 /// How many predictions were right (classification losses only).
@@ -144,7 +147,7 @@ impl Loss {
                         value += f64::from(y - t).powi(2);
                     }
                 }
-                Ok(LossOutput { value: value / f64::from(n), grad, fused: false, correct: None })
+                Ok(LossOutput { value: value / f64::from(n), grad, fused: false, correct: None, rows: count })
             }
             Loss::CrossEntropy => {
                 // Logits: the softmax layer's pre-activation, or the raw output of a linear layer.
@@ -167,7 +170,7 @@ impl Loss {
                         *g = (lp.exp() - t) * scale;
                     }
                 }
-                Ok(LossOutput { value: value / count as f64, grad, fused: true, correct: Some(Correct { correct, total: count }) })
+                Ok(LossOutput { value: value / count as f64, grad, fused: true, correct: Some(Correct { correct, total: count }), rows: count })
             }
             Loss::BinaryCrossEntropy => {
                 let Targets::Dense(t) = targets else { unreachable!("bce targets are dense") };
@@ -183,7 +186,7 @@ impl Loss {
                         correct += usize::from((output[i] > threshold) == (t > 0.5));
                     }
                 }
-                Ok(LossOutput { value: value / f64::from(n), grad, fused: true, correct: Some(Correct { correct, total: count * width }) })
+                Ok(LossOutput { value: value / f64::from(n), grad, fused: true, correct: Some(Correct { correct, total: count * width }), rows: count })
             }
         }
     }

@@ -15,6 +15,9 @@ pub struct BatchStats {
     /// Accuracy counts (classification losses).
     pub correct: Option<Correct>,
     pub samples: usize,
+    /// Loss rows counted (samples, x timesteps for per-step outputs, less padded steps): how
+    /// much this batch's mean loss weighs in a mean over batches.
+    pub rows: usize,
 }
 
 /// A model's input batch: the samples and, for padded sequences, each one's valid length.
@@ -150,7 +153,7 @@ impl Sequential {
     }
 
     fn stats(out: &LossOutput, inputs: &Inputs<'_>) -> BatchStats {
-        BatchStats { loss: out.value, correct: out.correct, samples: inputs.x.shape()[0] }
+        BatchStats { loss: out.value, correct: out.correct, samples: inputs.x.shape()[0], rows: out.rows }
     }
 
     /// Forward, loss and backward: leaves dE/dparam in every `grad`. Returns the batch's stats.
