@@ -205,14 +205,14 @@ impl NativeModel {
     /// Outputs for a batch, computed on the calling thread. `lengths`: valid steps per sequence.
     #[napi(catch_unwind)]
     pub fn predict(&self, env: Env, x: &NativeTensor, lengths: Option<&NativeTensor>) -> Result<NativeTensor> {
-        let lengths = lengths.map(|l| lengths_of(l.get()?)).transpose()?;
+        let lengths = lengths_arg(lengths)?;
         let out = lock(&self.model).forward(Inputs::with_lengths(x.get()?, lengths.as_deref()), false).js()?;
         NativeTensor::wrap(&env, out)
     }
 
     #[napi(catch_unwind, ts_return_type = "Promise<NativeTensor>")]
     pub fn predict_async(&self, x: &NativeTensor, lengths: Option<&NativeTensor>) -> Result<AsyncTask<PredictTask>> {
-        let lengths = lengths.map(|l| lengths_of(l.get()?)).transpose()?;
+        let lengths = lengths_arg(lengths)?;
         Ok(AsyncTask::new(PredictTask { model: self.model.clone(), x: x.get()?.clone(), lengths }))
     }
 
@@ -309,7 +309,7 @@ impl NativeModel {
     /// Central differences against the analytic gradients for every parameter (compiled models).
     #[napi(catch_unwind)]
     pub fn gradient_check(&self, x: &NativeTensor, y: &NativeTensor, epsilon: f64, max_per_param: u32, lengths: Option<&NativeTensor>) -> Result<Vec<GradCheckEntry>> {
-        let lengths = lengths.map(|l| lengths_of(l.get()?)).transpose()?;
+        let lengths = lengths_arg(lengths)?;
         let mut model = lock(&self.model);
         let report = gradcheck::check_model(&mut model, Inputs::with_lengths(x.get()?, lengths.as_deref()), y.get()?, epsilon as f32, max_per_param as usize).js()?;
         Ok(report
@@ -339,6 +339,11 @@ pub fn lengths_of(t: &Tensor) -> Result<Vec<usize>> {
             Ok(v as usize)
         })
         .collect()
+}
+
+/// An optional lengths argument from JS, read now.
+fn lengths_arg(lengths: Option<&NativeTensor>) -> Result<Option<Vec<usize>>> {
+    lengths.map(|l| lengths_of(l.get()?)).transpose()
 }
 
 fn recurrent_layer<'a>(model: &'a mut Sequential, index: u32, names: &[String]) -> Result<&'a mut Recurrent> {

@@ -3,7 +3,8 @@
  * differences of the loss against the analytic gradients, for every parameter of a compiled model.
  */
 import { callNative, InvalidArgumentError } from './errors.js';
-import { lengthsTensor, type Sequential, type SequenceArgs } from './models/sequential.js';
+import type { Sequential } from './models/sequential.js';
+import { lengthsTensor, type SequenceArgs } from './training/sequence-lengths.js';
 import { Tensor, tensor, type TensorLike } from './tensor.js';
 
 export interface GradientCheckArgs extends SequenceArgs {

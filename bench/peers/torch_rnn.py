@@ -12,7 +12,7 @@ import sys
 
 import numpy as np
 
-from torchrunner import start_torch
+from torchrunner import sgd_cross_entropy_step, start_torch
 from pyrunner import char_lm_inputs, read_plan, run_cases, time_train_steps
 
 
@@ -43,18 +43,10 @@ def main():
     def time_case(c):
         torch.manual_seed(seed_a)
         model = CharLM(c["cell"], c["vocab"], c["hidden"])
-        loss_fn = torch.nn.CrossEntropyLoss()
-        opt = torch.optim.SGD(model.parameters(), lr=c["learningRate"])
         # The same values as the NumPy runner draws.
         x, labels = char_lm_inputs(np, c, seed_a, seed_b)
         x, y = torch.from_numpy(x), torch.from_numpy(labels).reshape(-1)
-        def step():
-            opt.zero_grad()
-            loss = loss_fn(model(x).reshape(-1, c["vocab"]), y)
-            loss.backward()
-            opt.step()
-            return loss.item()
-
+        step = sgd_cross_entropy_step(torch, model, c["learningRate"], lambda: model(x).reshape(-1, c["vocab"]), y)
         return time_train_steps(step, plan["policy"])
 
     run_cases(plan, "torch", time_case)

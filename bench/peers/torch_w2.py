@@ -10,7 +10,7 @@ torch.set_num_threads(cores).
 
 import numpy as np
 
-from torchrunner import start_torch
+from torchrunner import sgd_cross_entropy_step, start_torch
 from pyrunner import read_plan, run_cases, time_train_steps
 
 
@@ -26,18 +26,10 @@ def main():
         for fan_in, fan_out in zip(units[:-1], units[1:]):
             layers += [torch.nn.Linear(fan_in, fan_out), torch.nn.ReLU()]
         model = torch.nn.Sequential(*layers[:-1])  # no relu after the last layer: logits
-        loss_fn = torch.nn.CrossEntropyLoss()
-        opt = torch.optim.SGD(model.parameters(), lr=c["learningRate"])
         # The same values as the NumPy runner draws.
         x = torch.from_numpy(np.random.default_rng(seed_a).random((n, units[0]), dtype=np.float32))
         y = torch.from_numpy(np.random.default_rng(seed_b).integers(0, c["classes"], n))
-        def step():
-            opt.zero_grad()
-            loss = loss_fn(model(x), y)
-            loss.backward()
-            opt.step()
-            return loss.item()
-
+        step = sgd_cross_entropy_step(torch, model, c["learningRate"], lambda: model(x), y)
         return time_train_steps(step, plan["policy"])
 
     run_cases(plan, "torch", time_case)

@@ -20,3 +20,19 @@ def start_torch():
                    "mkl": torch.backends.mkl.is_available(),
                    "mkldnn": torch.backends.mkldnn.is_available()}})
     return torch
+
+
+def sgd_cross_entropy_step(torch, model, lr, logits_of, labels):
+    """One training step as a loop runs it (W2, W4, W6): zero_grad, forward (`logits_of()`),
+    cross-entropy on logits, backward, SGD update, and loss.item() as a loop logs it."""
+    loss_fn = torch.nn.CrossEntropyLoss()
+    opt = torch.optim.SGD(model.parameters(), lr=lr)
+
+    def step():
+        opt.zero_grad()
+        loss = loss_fn(logits_of(), labels)
+        loss.backward()
+        opt.step()
+        return loss.item()
+
+    return step

@@ -18,6 +18,7 @@ import { resolveOptimizer, type OptimizerConfig, type OptimizerName } from '../o
 import { Tensor, tensor, type TensorLike } from '../tensor.js';
 import type { History } from '../training/callbacks.js';
 import { evaluateNative, fitLoop, type FitTarget, type ModelFitArgs } from '../training/fit.js';
+import { lengthsTensor, type SequenceArgs } from '../training/sequence-lengths.js';
 import { range } from '../util/shuffle.js';
 
 export interface ModelCompileArgs {
@@ -36,34 +37,12 @@ export interface SequentialArgs {
   seed?: number;
 }
 
-/** Valid steps of each sequence in a padded batch, one per sample. */
-export type SequenceLengths = ArrayLike<number>;
-
-export interface SequenceArgs {
-  /**
-   * Valid steps of each sequence when a batch is padded to one length (axis 1 of x): padded
-   * steps neither change a recurrent layer's state nor count in the loss, and per-step outputs
-   * there are zero. Default: every sequence is full length.
-   */
-  lengths?: SequenceLengths;
-}
-
 export interface EvaluateArgs extends SequenceArgs {
   /** Samples per native batch. Default 32. */
   batchSize?: number;
 }
 
 const asTensor = (t: Tensor | TensorLike): Tensor => (t instanceof Tensor ? t : tensor(t));
-
-/** @internal Lengths as a native-ready tensor, after checking there is one per sample. */
-export function lengthsTensor(lengths: SequenceLengths | undefined, samples: number, what: string): Tensor | undefined {
-  if (lengths === undefined) return undefined;
-  if (lengths === null || typeof lengths !== 'object' || typeof lengths.length !== 'number') {
-    throw new InvalidArgumentError(`${what} expects lengths to be an array of numbers, one per sequence, got ${String(lengths)}`);
-  }
-  if (lengths.length !== samples) throw new ShapeMismatchError(`${what}: lengths has ${lengths.length} entries but x has ${samples} sequences`);
-  return tensor(Float32Array.from(lengths), [lengths.length]);
-}
 
 export class Sequential implements FitTarget {
   readonly layers: readonly Layer[];

@@ -5,7 +5,7 @@
  */
 import { InvalidArgumentError, NonFiniteError, ShapeMismatchError, awaitNative, callNative, toZerodlError } from '../errors.js';
 import { native, type NativeModel } from '../native.js';
-import { lengthsTensor, type SequenceLengths } from '../models/sequential.js';
+import { lengthsTensor, type SequenceLengths } from './sequence-lengths.js';
 import { Tensor } from '../tensor.js';
 import { mulberry32, range, shuffleInPlace } from '../util/shuffle.js';
 import { CallbackList, History, type Callback, type Logs, type TrainingTarget } from './callbacks.js';

@@ -10,6 +10,7 @@
 //! own parallel loop on our rayon pool (it packs B once for all threads). ndarray's
 //! `matrixmultiply` is kept as a measured alternative.
 
+use super::CPtr;
 use crate::parallel;
 
 /// Below this many multiply-adds (m*n*k) a GEMM stays on the calling thread: splitting it costs
@@ -141,13 +142,6 @@ pub fn sgemm_with(
     }
 }
 
-/// C's base pointer, sendable to pool threads that each write a disjoint block of it.
-#[derive(Clone, Copy)]
-struct CPtr(*mut f32);
-// SAFETY: split_parallel hands each thread a disjoint set of C elements.
-unsafe impl Send for CPtr {}
-unsafe impl Sync for CPtr {}
-
 /// One validated product `C = alpha * op(A) * op(B) + beta * C`, or a block of one.
 #[derive(Clone, Copy)]
 struct Problem<'a> {
@@ -202,26 +196,18 @@ const BLOCKS_PER_THREAD: usize = 2;
 /// # Safety
 /// As for `serial` on the whole problem.
 unsafe fn split_parallel(p: Problem<'_>, serial: impl Fn(Problem<'_>) + Sync) {
-    use std::sync::atomic::{AtomicUsize, Ordering};
     let threads = parallel::num_threads();
     let by_rows = p.m >= p.n;
     // Column blocks are multiples of 16 so each keeps whole SIMD micro-tiles; row blocks of at
     // least 32 keep the per-block packing of the other operand cheap relative to the work.
     let (len, align, min_block) = if by_rows { (p.m, 8, 32) } else { (p.n, 16, 64) };
     let per = len.div_ceil(threads * BLOCKS_PER_THREAD).max(min_block).div_ceil(align) * align;
-    let blocks = len.div_ceil(per);
-    let next = AtomicUsize::new(0);
-    let work = || loop {
-        let block = next.fetch_add(1, Ordering::Relaxed);
-        if block >= blocks {
-            break;
-        }
-        let (start, size) = (block * per, per.min(len - block * per));
-        serial(if by_rows { p.row_block(start, size) } else { p.col_block(start, size) });
-    };
     // The calling thread works too (it is usually the JS thread, blocked anyway), with the
     // spinning helper team rather than the rayon pool: see parallel::team for why.
-    parallel::team::run(threads - 1, &work);
+    parallel::team::for_each_block(threads - 1, len.div_ceil(per), |block| {
+        let (start, size) = (block * per, per.min(len - block * per));
+        serial(if by_rows { p.row_block(start, size) } else { p.col_block(start, size) });
+    });
 }
 
 /// # Safety

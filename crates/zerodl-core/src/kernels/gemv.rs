@@ -5,6 +5,7 @@
 //! their own core's L2 from step to step (the serving latency case, W5).
 
 use super::simd::{self, Level};
+use super::CPtr;
 use crate::parallel;
 
 /// Most rows of A handled together (accumulators: rows x 4 W rows).
@@ -12,12 +13,6 @@ pub const MAX_ROWS: usize = 3;
 
 /// Below this many W elements one thread is faster than waking a second.
 const PARALLEL_FROM: usize = 16 * 1024;
-
-#[derive(Clone, Copy)]
-struct CPtr(*mut f32);
-// SAFETY: each thread writes a disjoint range of C's columns.
-unsafe impl Send for CPtr {}
-unsafe impl Sync for CPtr {}
 
 /// C (m x n, row stride `ldc`) += A (m x k, row stride `lda`) W^T, W row-major n x k, m <= 3.
 #[allow(clippy::too_many_arguments)]
@@ -40,19 +35,10 @@ pub fn rows_dot_add_with(level: Level, m: usize, k: usize, n: usize, a: &[f32], 
     if n * k < PARALLEL_FROM || parallel::num_threads() < 2 || n < 8 {
         return run(0, n);
     }
-    use std::sync::atomic::{AtomicUsize, Ordering};
     // Two fixed halves (a multiple of 4 rows of W each): the caller, first in, almost always
     // takes the first, so each core keeps reading the same half.
     let half = (n / 2).div_ceil(4) * 4;
-    let next = AtomicUsize::new(0);
-    let work = || loop {
-        match next.fetch_add(1, Ordering::Relaxed) {
-            0 => run(0, half),
-            1 => run(half, n),
-            _ => break,
-        }
-    };
-    parallel::team::run(1, &work);
+    parallel::team::for_each_block(1, 2, |block| if block == 0 { run(0, half) } else { run(half, n) });
 }
 
 /// # Safety
@@ -77,6 +63,7 @@ unsafe fn columns(level: Level, m: usize, k: usize, first: usize, last: usize, a
 #[cfg(target_arch = "x86_64")]
 mod avx2 {
     use super::MAX_ROWS;
+    use crate::kernels::simd::avx2::hsum;
     use std::arch::x86_64::*;
 
     /// # Safety
@@ -88,13 +75,6 @@ mod avx2 {
             2 => columns_rows::<2>(k, first, last, a, lda, w, c, ldc),
             _ => columns_rows::<1>(k, first, last, a, lda, w, c, ldc),
         }
-    }
-
-    #[target_feature(enable = "avx2,fma")]
-    unsafe fn hsum(v: __m256) -> f32 {
-        let s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-        let s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-        _mm_cvtss_f32(_mm_add_ss(s, _mm_shuffle_ps(s, s, 1)))
     }
 
     /// Four W rows at a time against the R rows of A, 8 lanes per FMA, scalar tail.

@@ -6,3 +6,11 @@ pub mod gemm;
 pub mod gemv;
 pub mod packed_gemm;
 pub mod simd;
+
+/// The base pointer of an output matrix, shared by threads that each write a disjoint block of
+/// it (the parallel GEMMs split C by rows, columns or panels).
+#[derive(Clone, Copy)]
+pub(crate) struct CPtr(pub(crate) *mut f32);
+// SAFETY: every user hands each thread a disjoint set of C's elements.
+unsafe impl Send for CPtr {}
+unsafe impl Sync for CPtr {}

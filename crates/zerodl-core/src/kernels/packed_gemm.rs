@@ -6,6 +6,7 @@
 
 use super::gemm::{Operand, PARALLEL_THRESHOLD};
 use super::simd::{self, Level};
+use super::CPtr;
 use crate::parallel;
 
 /// Columns per panel: two AVX2 registers.
@@ -19,13 +20,6 @@ pub struct PackedB {
     n: usize,
     panels: Vec<f32>,
 }
-
-/// C's base pointer, shared by threads that each write their own columns.
-#[derive(Clone, Copy)]
-struct CPtr(*mut f32);
-// SAFETY: `multiply_add` gives each thread a disjoint set of panels, i.e. of C's columns.
-unsafe impl Send for CPtr {}
-unsafe impl Sync for CPtr {}
 
 impl PackedB {
     /// Packs op(B), a k x n operand.
@@ -76,18 +70,9 @@ impl PackedB {
         if m * n * k < PARALLEL_THRESHOLD || threads < 2 || panels < 2 {
             return run(0, panels);
         }
-        use std::sync::atomic::{AtomicUsize, Ordering};
-        // Two blocks per thread: a thread that gets less CPU takes fewer blocks.
+        // Two blocks of panels per thread: a thread that gets less CPU takes fewer blocks.
         let per = panels.div_ceil(threads * 2);
-        let next = AtomicUsize::new(0);
-        let work = || loop {
-            let first = next.fetch_add(1, Ordering::Relaxed) * per;
-            if first >= panels {
-                break;
-            }
-            run(first, (first + per).min(panels));
-        };
-        parallel::team::run(threads - 1, &work);
+        parallel::team::for_each_block(threads - 1, panels.div_ceil(per), |block| run(block * per, ((block + 1) * per).min(panels)));
     }
 
     /// # Safety

@@ -152,6 +152,22 @@ pub fn run(helpers: usize, job: &(dyn Fn() + Sync)) {
     }
 }
 
+/// Runs `block(i)` once for every i in `0..blocks`, on the calling thread and up to `helpers`
+/// team threads, which take blocks from a shared counter: a thread that gets less CPU (a busy
+/// neighbour on a shared machine) simply takes fewer instead of holding up the rest. The caller
+/// starts first, so with two blocks and one helper it nearly always takes block 0.
+pub fn for_each_block(helpers: usize, blocks: usize, block: impl Fn(usize) + Sync) {
+    let next = AtomicUsize::new(0);
+    let work = || loop {
+        let i = next.fetch_add(1, SeqCst);
+        if i >= blocks {
+            break;
+        }
+        block(i);
+    };
+    run(helpers, &work);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -160,13 +176,8 @@ mod tests {
     fn every_block_runs_exactly_once_across_many_jobs() {
         for blocks in [1usize, 2, 7, 64] {
             for _ in 0..200 {
-                let next = AtomicUsize::new(0);
                 let done: Vec<AtomicUsize> = (0..blocks).map(|_| AtomicUsize::new(0)).collect();
-                run(1, &|| loop {
-                    let b = next.fetch_add(1, SeqCst);
-                    if b >= blocks {
-                        break;
-                    }
+                for_each_block(1, blocks, |b| {
                     done[b].fetch_add(1, SeqCst);
                 });
                 assert!(done.iter().all(|d| d.load(SeqCst) == 1));

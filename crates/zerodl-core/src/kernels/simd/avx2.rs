@@ -17,6 +17,15 @@ use super::{BinaryOp, UnaryOp};
 
 const LANES: usize = 8;
 
+/// The sum of the 8 lanes of `v`, added in lane order.
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+pub(crate) unsafe fn hsum(v: __m256) -> f32 {
+    let mut lanes = [0.0f32; LANES];
+    _mm256_storeu_ps(lanes.as_mut_ptr(), v);
+    lanes.iter().sum()
+}
+
 /// Puts NaN lanes of `x` back into `result` (min/max clamps would have replaced them).
 #[target_feature(enable = "avx2,fma")]
 #[inline]
@@ -208,10 +217,7 @@ pub unsafe fn sum(x: *const f32, n: usize) -> f32 {
         }
         i += 4 * LANES;
     }
-    let v = _mm256_add_ps(_mm256_add_ps(acc[0], acc[1]), _mm256_add_ps(acc[2], acc[3]));
-    let mut lanes = [0.0f32; LANES];
-    _mm256_storeu_ps(lanes.as_mut_ptr(), v);
-    let mut total: f32 = lanes.iter().sum();
+    let mut total = hsum(_mm256_add_ps(_mm256_add_ps(acc[0], acc[1]), _mm256_add_ps(acc[2], acc[3])));
     for j in body..n {
         total += *x.add(j);
     }
@@ -232,10 +238,7 @@ pub unsafe fn dot(a: *const f32, b: *const f32, n: usize) -> f32 {
         }
         i += 4 * LANES;
     }
-    let v = _mm256_add_ps(_mm256_add_ps(acc[0], acc[1]), _mm256_add_ps(acc[2], acc[3]));
-    let mut lanes = [0.0f32; LANES];
-    _mm256_storeu_ps(lanes.as_mut_ptr(), v);
-    let mut total: f32 = lanes.iter().sum();
+    let mut total = hsum(_mm256_add_ps(_mm256_add_ps(acc[0], acc[1]), _mm256_add_ps(acc[2], acc[3])));
     for j in body..n {
         total += *a.add(j) * *b.add(j);
     }

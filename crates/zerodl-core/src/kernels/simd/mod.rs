@@ -7,7 +7,7 @@
 //! The in-place forms exist because Rust will not let one buffer be both `&[f32]` and `&mut [f32]`.
 
 #[cfg(target_arch = "x86_64")]
-mod avx2;
+pub(crate) mod avx2;
 mod scalar;
 
 pub use scalar::apply_binary;

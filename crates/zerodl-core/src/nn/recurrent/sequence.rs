@@ -135,8 +135,9 @@ impl<'a> Recurrence<'a> {
     }
 }
 
-/// Rows s..e of step `k` of a [steps, B, H] buffer, or nothing if it is empty.
-fn step_rows(v: &[f32], k: usize, bh: usize, s: usize, e: usize) -> &[f32] {
+/// Values s..e of block `k` (of `bh` values) of a buffer: rows of one step of a [steps, B, H]
+/// buffer, or one unit of a [units, B, H] state. Nothing if the buffer is empty.
+pub(super) fn step_rows(v: &[f32], k: usize, bh: usize, s: usize, e: usize) -> &[f32] {
     if v.is_empty() { &[] } else { &v[k * bh + s..k * bh + e] }
 }
 

@@ -4,7 +4,7 @@
 //! The reverse direction runs each sequence backwards from its own last valid step.
 
 use super::cell::CellKind;
-use super::sequence::{backward_sequence, forward_sequence, RecurrentGrads, RecurrentWeights, SequenceCache, SequenceGradsIn, SequenceInput, SequenceShape};
+use super::sequence::{backward_sequence, forward_sequence, step_rows, RecurrentGrads, RecurrentWeights, SequenceCache, SequenceGradsIn, SequenceInput, SequenceShape};
 use crate::kernels::simd::{self, BinaryOp};
 use crate::nn::dropout::{apply_mask, DropoutStream};
 
@@ -110,10 +110,6 @@ fn split_features(src: &[f32], rows: usize, width: usize, n: usize) -> Vec<Vec<f
     (0..n).map(|k| (0..rows).flat_map(|r| &src[(r * n + k) * width..(r * n + k + 1) * width]).copied().collect()).collect()
 }
 
-fn state_slice(v: &[f32], unit: usize, size: usize) -> &[f32] {
-    if v.is_empty() { &[] } else { &v[unit * size..(unit + 1) * size] }
-}
-
 /// Runs the stack over x ([B, T, D]) from `init` (zeros if `None`). `dropout` masks the inputs
 /// of layers above the first (training passes only).
 #[allow(clippy::too_many_arguments)]
@@ -156,7 +152,7 @@ pub fn stack_forward(
             } else {
                 &layer_in
             };
-            let (h0, c0) = init.map_or((&[][..], &[][..]), |s| (state_slice(&s.h, u, bh), state_slice(&s.c, u, bh)));
+            let (h0, c0) = init.map_or((&[][..], &[][..]), |s| (step_rows(&s.h, u, bh, 0, bh), step_rows(&s.c, u, bh, 0, bh)));
             let out = forward_sequence(cfg.kind, weights[u], shape, SequenceInput { x: xd, h0, c0, lengths }, keep);
             state.h[u * bh..(u + 1) * bh].copy_from_slice(&out.h_last);
             if lstm {
@@ -189,7 +185,7 @@ pub fn stack_backward(cfg: &StackConfig, weights: &[RecurrentWeights<'_>], cache
             let u = l * dirs + dir;
             let dy = if dir == 1 { reverse_in_time(&part, batch, steps, hidden, lengths) } else { part };
             let skip_input_grad = l == 0 && d.skip_input_grad;
-            let grads_in = SequenceGradsIn { outputs: &dy, h_last: state_slice(d.h_n, u, bh), c_last: state_slice(d.c_n, u, bh), truncate: cfg.truncate, skip_input_grad };
+            let grads_in = SequenceGradsIn { outputs: &dy, h_last: step_rows(d.h_n, u, bh, 0, bh), c_last: step_rows(d.c_n, u, bh, 0, bh), truncate: cfg.truncate, skip_input_grad };
             let mut g = backward_sequence(weights[u], &cache.units[u], grads_in);
             if !skip_input_grad {
                 let dx = if dir == 1 { reverse_in_time(&g.x, batch, steps, input, lengths) } else { std::mem::take(&mut g.x) };
