@@ -12,7 +12,7 @@ use crate::parallel;
 pub const MAX_ROWS: usize = 3;
 
 /// Below this many W elements one thread is faster than waking a second.
-const PARALLEL_FROM: usize = 16 * 1024;
+pub const PARALLEL_FROM: usize = 16 * 1024;
 
 /// C (m x n, row stride `ldc`) += A (m x k, row stride `lda`) W^T, W row-major n x k, m <= 3.
 #[allow(clippy::too_many_arguments)]
@@ -41,10 +41,15 @@ pub fn rows_dot_add_with(level: Level, m: usize, k: usize, n: usize, a: &[f32], 
     parallel::team::for_each_block(1, 2, |block| if block == 0 { run(0, half) } else { run(half, n) });
 }
 
+/// C's columns `first..last` only (W's rows `first..last`), on the calling thread: for callers that
+/// split C themselves, e.g. by blocks of units of a recurrent layer.
+///
 /// # Safety
-/// Columns `first..last` of rows `0..m` of C (through `c`) are in bounds and this call's alone.
+/// Columns `first..last` of rows `0..m` (m <= MAX_ROWS) of C (through `c`) are in bounds and this
+/// call's alone, A is at least m x k with row stride `lda`, W holds `last` rows of k, and `level`
+/// is available.
 #[allow(clippy::too_many_arguments)]
-unsafe fn columns(level: Level, m: usize, k: usize, first: usize, last: usize, a: &[f32], lda: usize, w: &[f32], c: CPtr, ldc: usize) {
+pub(crate) unsafe fn columns(level: Level, m: usize, k: usize, first: usize, last: usize, a: &[f32], lda: usize, w: &[f32], c: CPtr, ldc: usize) {
     match level {
         #[cfg(target_arch = "x86_64")]
         Level::Avx2Fma => avx2::columns(m, k, first, last, a, lda, w, c.0, ldc),

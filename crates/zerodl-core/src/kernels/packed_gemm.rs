@@ -11,6 +11,8 @@ use crate::parallel;
 
 /// Columns per panel: two AVX2 registers.
 const NR: usize = 16;
+/// Columns per panel, for callers that split C by panels.
+pub const PANEL: usize = NR;
 /// Rows per micro-tile: 6 x 2 accumulators keep both FMA units busy.
 const MR: usize = 6;
 
@@ -75,17 +77,23 @@ impl PackedB {
         parallel::team::for_each_block(threads - 1, panels.div_ceil(per), |block| run(block * per, ((block + 1) * per).min(panels)));
     }
 
+    /// Columns `first * PANEL..` up to `last * PANEL` (or n) only: for callers that split C
+    /// themselves, e.g. by blocks of units of a recurrent layer.
+    ///
     /// # Safety
-    /// Panels `first..last` and rows `0..m` of C (through `c`) are in bounds and this call's alone.
+    /// Panels `first..last` and rows `0..m` of C (through `c`) are in bounds and this call's alone,
+    /// A is at least m x k with row stride `lda`, and `level` is available.
     #[allow(clippy::too_many_arguments)]
-    unsafe fn panels_range(&self, level: Level, m: usize, a: &[f32], lda: usize, c: CPtr, ldc: usize, first: usize, last: usize) {
+    pub(crate) unsafe fn panels_range(&self, level: Level, m: usize, a: &[f32], lda: usize, c: CPtr, ldc: usize, first: usize, last: usize) {
         let k = self.k;
         for p in first..last {
             let panel = &self.panels[p * k * NR..(p + 1) * k * NR];
             let cols = NR.min(self.n - p * NR);
-            for i0 in (0..m).step_by(MR) {
-                let rows = MR.min(m - i0);
+            let mut i0 = 0;
+            while i0 < m {
+                let rows = tile_rows(m - i0);
                 let (a, c) = (&a[i0 * lda..], c.0.add(i0 * ldc + p * NR));
+                i0 += rows;
                 match level {
                     #[cfg(target_arch = "x86_64")]
                     Level::Avx2Fma => avx2::tile(rows, k, a, lda, panel, c, ldc, cols),
@@ -93,6 +101,16 @@ impl PackedB {
                 }
             }
         }
+    }
+}
+
+/// Rows of the next micro-tile when `left` rows remain: full tiles of 6, except that a tail of 1
+/// or 2 rows (a third of the FMA rate: the loads of B dominate) is avoided by ending on 4 + 3 or
+/// 4 + 4 instead (32 rows: 6, 6, 6, 6, 4, 4).
+fn tile_rows(left: usize) -> usize {
+    match left {
+        7 | 8 => 4,
+        _ => MR.min(left),
     }
 }
 

@@ -25,83 +25,116 @@ impl CellKind {
     }
 }
 
-/// One step forward for one sample. `xp`: input projection (with b_ih), `hp`: hidden projection
-/// (with b_hh), both G*H. `peephole` (LSTM; empty for none): [3, H], the diagonal weights from
-/// c_{t-1} into the i and f gates and from c_t into the o gate (Gers & Schmidhuber, the seed
-/// notes' peephole LSTM). Writes the post-activation gates to `gates` (G*H), the new state to
-/// `h` (and `c` for the LSTM).
-#[allow(clippy::too_many_arguments)]
-pub fn step_forward(kind: CellKind, xp: &[f32], hp: &[f32], peephole: &[f32], h_prev: &[f32], c_prev: &[f32], gates: &mut [f32], h: &mut [f32], c: &mut [f32]) {
-    let hidden = h.len();
+/// One sample's step over a range of units. Gate arrays hold one slice per gate of the cell kind
+/// (the rest empty), each the same units of that gate's block of the G*H-wide rows; so threads
+/// can each take a range of units of the same step.
+pub struct StepIn<'a> {
+    /// Input projections with b_ih.
+    pub xp: [&'a [f32]; 4],
+    /// Hidden projections with b_hh.
+    pub hp: [&'a [f32]; 4],
+    /// LSTM peepholes (Gers & Schmidhuber, the seed notes' peephole LSTM): the diagonal weights
+    /// from c_{t-1} into the i and f gates and from c_t into the o gate; empty for none.
+    pub peephole: [&'a [f32]; 3],
+    pub h_prev: &'a [f32],
+    /// LSTM: c_{t-1}.
+    pub c_prev: &'a [f32],
+}
+
+/// What a forward step writes.
+pub struct StepOut<'a> {
+    /// Post-activation gates.
+    pub gates: [&'a mut [f32]; 4],
+    pub h: &'a mut [f32],
+    /// LSTM: c_t.
+    pub c: &'a mut [f32],
+}
+
+/// One step forward.
+pub fn step_forward(kind: CellKind, s: &StepIn<'_>, out: &mut StepOut<'_>) {
+    let n = out.h.len();
+    let (xp, hp) = (&s.xp, &s.hp);
     match kind {
         CellKind::Rnn(act) => {
-            for j in 0..hidden {
-                gates[j] = xp[j] + hp[j];
-            }
-            act.forward(gates, hidden);
-            h.copy_from_slice(gates);
+            let g = &mut *out.gates[0];
+            sum_into(g, &xp[0][..n], &hp[0][..n]);
+            act.forward(g, n);
+            out.h.copy_from_slice(g);
         }
         CellKind::Lstm => {
-            // Pre-activations, then the gate nonlinearities as SIMD passes over whole blocks.
-            for ((g, &x), &p) in gates.iter_mut().zip(xp).zip(hp) {
-                *g = x + p;
-            }
-            if !peephole.is_empty() {
-                for j in 0..hidden {
-                    gates[j] += peephole[j] * c_prev[j];
-                    gates[hidden + j] += peephole[hidden + j] * c_prev[j];
+            let [gi, gf, gg, go] = &mut out.gates;
+            let (gi, gf, gg, go) = (&mut gi[..n], &mut gf[..n], &mut gg[..n], &mut go[..n]);
+            let (c_prev, c) = (&s.c_prev[..n], &mut out.c[..n]);
+            // Pre-activations, then the gate nonlinearities as SIMD passes over whole slices.
+            sum_into(gi, &xp[0][..n], &hp[0][..n]);
+            sum_into(gf, &xp[1][..n], &hp[1][..n]);
+            sum_into(gg, &xp[2][..n], &hp[2][..n]);
+            sum_into(go, &xp[3][..n], &hp[3][..n]);
+            let peep = &s.peephole;
+            if !peep[0].is_empty() {
+                for j in 0..n {
+                    gi[j] += peep[0][j] * c_prev[j];
+                    gf[j] += peep[1][j] * c_prev[j];
                 }
             }
-            let (ifg, o) = gates.split_at_mut(3 * hidden);
-            simd::unary_inplace(UnaryOp::Sigmoid, &mut ifg[..2 * hidden]);
-            simd::unary_inplace(UnaryOp::Tanh, &mut ifg[2 * hidden..]);
-            let (i, f, g) = (&ifg[..hidden], &ifg[hidden..2 * hidden], &ifg[2 * hidden..]);
-            for j in 0..hidden {
-                c[j] = f[j] * c_prev[j] + i[j] * g[j];
+            simd::unary_inplace(UnaryOp::Sigmoid, gi);
+            simd::unary_inplace(UnaryOp::Sigmoid, gf);
+            simd::unary_inplace(UnaryOp::Tanh, gg);
+            for j in 0..n {
+                c[j] = gf[j] * c_prev[j] + gi[j] * gg[j];
             }
-            if !peephole.is_empty() {
-                for j in 0..hidden {
-                    o[j] += peephole[2 * hidden + j] * c[j];
+            if !peep[2].is_empty() {
+                for j in 0..n {
+                    go[j] += peep[2][j] * c[j];
                 }
             }
-            simd::unary_inplace(UnaryOp::Sigmoid, o);
+            simd::unary_inplace(UnaryOp::Sigmoid, go);
+            let h = &mut out.h[..n];
             simd::unary(UnaryOp::Tanh, c, h);
-            for (h, &o) in h.iter_mut().zip(o.iter()) {
+            for (h, &o) in h.iter_mut().zip(go.iter()) {
                 *h *= o;
             }
         }
         CellKind::Gru => {
-            for j in 0..2 * hidden {
-                gates[j] = xp[j] + hp[j];
+            let [gr, gz, gn, _] = &mut out.gates;
+            let (gr, gz, gn) = (&mut gr[..n], &mut gz[..n], &mut gn[..n]);
+            sum_into(gr, &xp[0][..n], &hp[0][..n]);
+            sum_into(gz, &xp[1][..n], &hp[1][..n]);
+            simd::unary_inplace(UnaryOp::Sigmoid, gr);
+            simd::unary_inplace(UnaryOp::Sigmoid, gz);
+            let (xn, hn) = (&xp[2][..n], &hp[2][..n]);
+            for j in 0..n {
+                gn[j] = xn[j] + gr[j] * hn[j];
             }
-            simd::unary_inplace(UnaryOp::Sigmoid, &mut gates[..2 * hidden]);
-            let (rz, n) = gates.split_at_mut(2 * hidden);
-            for j in 0..hidden {
-                n[j] = xp[2 * hidden + j] + rz[j] * hp[2 * hidden + j];
-            }
-            simd::unary_inplace(UnaryOp::Tanh, n);
-            let z = &rz[hidden..];
-            for j in 0..hidden {
-                h[j] = (1.0 - z[j]) * n[j] + z[j] * h_prev[j];
+            simd::unary_inplace(UnaryOp::Tanh, gn);
+            let (h, h_prev) = (&mut out.h[..n], &s.h_prev[..n]);
+            for j in 0..n {
+                h[j] = (1.0 - gz[j]) * gn[j] + gz[j] * h_prev[j];
             }
         }
     }
 }
 
-/// What the backward step of one sample reads from the forward pass.
+fn sum_into(out: &mut [f32], a: &[f32], b: &[f32]) {
+    for ((o, &a), &b) in out.iter_mut().zip(a).zip(b) {
+        *o = a + b;
+    }
+}
+
+/// What the backward step of one sample reads from the forward pass (units as in [`StepIn`]).
 pub struct StepSaved<'a> {
-    /// Post-activation gates, G*H.
-    pub gates: &'a [f32],
-    /// Hidden projection with b_hh, G*H (the GRU's n gate).
-    pub hp: &'a [f32],
+    /// Post-activation gates.
+    pub gates: [&'a [f32]; 4],
+    /// GRU: the n gate's hidden projection with b_hn.
+    pub hp_n: &'a [f32],
     pub h_prev: &'a [f32],
-    /// LSTM: c_{t-1}, c_t and tanh(c_t) (computed for the whole step by the caller in one SIMD
-    /// pass, so the gate loop has no transcendental calls and vectorises).
+    /// LSTM: c_{t-1}, c_t and tanh(c_t) (computed by the caller in one SIMD pass, so the gate
+    /// loop has no transcendental calls and vectorises).
     pub c_prev: &'a [f32],
     pub c: &'a [f32],
     pub tanh_c: &'a [f32],
-    /// LSTM peephole weights [3, H] (i, f, o), or empty.
-    pub peephole: &'a [f32],
+    /// LSTM peephole weights (i, f, o), or empty.
+    pub peephole: [&'a [f32]; 3],
 }
 
 /// The gradients one backward step reads and writes.
@@ -110,39 +143,45 @@ pub struct StepGrads<'a> {
     pub dh: &'a [f32],
     /// LSTM: dE/dc_t from step t+1, replaced by dE/dc_{t-1}.
     pub dc: &'a mut [f32],
-    /// Pre-activation gradients of the input projection (G*H).
-    pub dgx: &'a mut [f32],
+    /// Pre-activation gradients of the input projection.
+    pub dgx: [&'a mut [f32]; 4],
     /// GRU: those of the hidden projection (they differ in the n gate; for the other cells they
-    /// are `dgx` itself, so this is not written).
-    pub dgh: &'a mut [f32],
-    /// The direct (non-matrix) part of dE/dh_{t-1} is added here.
+    /// are `dgx` itself, so these are empty).
+    pub dgh: [&'a mut [f32]; 4],
+    /// Receives the direct (non-matrix) part of dE/dh_{t-1}.
     pub dh_prev: &'a mut [f32],
-    /// LSTM with peepholes: dE/d(peephole) is accumulated here ([3, H]).
-    pub dpeephole: &'a mut [f32],
+    /// LSTM with peepholes: dE/d(peephole) is accumulated here.
+    pub dpeephole: [&'a mut [f32]; 3],
 }
 
-/// One step backward for one sample.
+/// One step backward.
 pub fn step_backward(kind: CellKind, saved: &StepSaved<'_>, g: &mut StepGrads<'_>) {
-    let hidden = g.dh.len();
+    let n = g.dh.len();
     match kind {
         CellKind::Rnn(act) => {
-            g.dgx.copy_from_slice(g.dh);
-            act.backward(saved.gates, g.dgx, hidden);
+            let d = &mut *g.dgx[0];
+            d.copy_from_slice(g.dh);
+            act.backward(&saved.gates[0][..n], d, n);
+            g.dh_prev.fill(0.0);
         }
-        CellKind::Lstm if saved.peephole.is_empty() => lstm_backward::<false>(saved, g),
+        CellKind::Lstm if saved.peephole[0].is_empty() => lstm_backward::<false>(saved, g),
         CellKind::Lstm => lstm_backward::<true>(saved, g),
         CellKind::Gru => {
-            let (gates, hp, h_prev) = (saved.gates, saved.hp, saved.h_prev);
-            for j in 0..hidden {
-                let (r, z, n) = (gates[j], gates[hidden + j], gates[2 * hidden + j]);
-                let dh = g.dh[j];
-                let dn_pre = dh * (1.0 - z) * (1.0 - n * n);
-                let dz_pre = dh * (h_prev[j] - n) * z * (1.0 - z);
-                let dr_pre = dn_pre * hp[2 * hidden + j] * r * (1.0 - r);
-                (g.dgx[j], g.dgx[hidden + j], g.dgx[2 * hidden + j]) = (dr_pre, dz_pre, dn_pre);
+            let [r, z, nn, _] = saved.gates;
+            let (r, z, nn, hn, h_prev) = (&r[..n], &z[..n], &nn[..n], &saved.hp_n[..n], &saved.h_prev[..n]);
+            let [dxr, dxz, dxn, _] = &mut g.dgx;
+            let (dxr, dxz, dxn) = (&mut dxr[..n], &mut dxz[..n], &mut dxn[..n]);
+            let [dhr, dhz, dhn, _] = &mut g.dgh;
+            let (dhr, dhz, dhn) = (&mut dhr[..n], &mut dhz[..n], &mut dhn[..n]);
+            let (dh, dh_prev) = (&g.dh[..n], &mut g.dh_prev[..n]);
+            for j in 0..n {
+                let dn_pre = dh[j] * (1.0 - z[j]) * (1.0 - nn[j] * nn[j]);
+                let dz_pre = dh[j] * (h_prev[j] - nn[j]) * z[j] * (1.0 - z[j]);
+                let dr_pre = dn_pre * hn[j] * r[j] * (1.0 - r[j]);
+                (dxr[j], dxz[j], dxn[j]) = (dr_pre, dz_pre, dn_pre);
                 // Reset after the product: the hidden side of n is scaled by r.
-                (g.dgh[j], g.dgh[hidden + j], g.dgh[2 * hidden + j]) = (dr_pre, dz_pre, dn_pre * r);
-                g.dh_prev[j] += dh * z;
+                (dhr[j], dhz[j], dhn[j]) = (dr_pre, dz_pre, dn_pre * r[j]);
+                dh_prev[j] = dh[j] * z[j];
             }
         }
     }
@@ -151,30 +190,34 @@ pub fn step_backward(kind: CellKind, saved: &StepSaved<'_>, g: &mut StepGrads<'_
 /// The LSTM step; a separate instance without peepholes keeps that loop branch-free.
 #[inline(always)]
 fn lstm_backward<const PEEPHOLE: bool>(saved: &StepSaved<'_>, g: &mut StepGrads<'_>) {
-    let hidden = g.dh.len();
-    let (gates, c_prev, tanh_c) = (saved.gates, saved.c_prev, saved.tanh_c);
-    for j in 0..hidden {
-        let (i, f, gg, o) = (gates[j], gates[hidden + j], gates[2 * hidden + j], gates[3 * hidden + j]);
-        let (tc, dh) = (tanh_c[j], g.dh[j]);
-        let do_pre = dh * tc * o * (1.0 - o);
+    let n = g.dh.len();
+    let [i, f, gg, o] = saved.gates;
+    let (i, f, gg, o) = (&i[..n], &f[..n], &gg[..n], &o[..n]);
+    let (c_prev, tanh_c, dh) = (&saved.c_prev[..n], &saved.tanh_c[..n], &g.dh[..n]);
+    let [di, df, dg, d_o] = &mut g.dgx;
+    let (di, df, dg, d_o) = (&mut di[..n], &mut df[..n], &mut dg[..n], &mut d_o[..n]);
+    let dc = &mut g.dc[..n];
+    for j in 0..n {
+        let do_pre = dh[j] * tanh_c[j] * o[j] * (1.0 - o[j]);
         // The cell-state gradient carries dc_{t+1} * f_{t+1} (the term the seed's code drops).
-        let mut dct = g.dc[j] + dh * o * (1.0 - tc * tc);
+        let mut dct = dc[j] + dh[j] * o[j] * (1.0 - tanh_c[j] * tanh_c[j]);
         if PEEPHOLE {
-            dct += do_pre * saved.peephole[2 * hidden + j];
+            dct += do_pre * saved.peephole[2][j];
         }
-        let di_pre = dct * gg * i * (1.0 - i);
-        let df_pre = dct * c_prev[j] * f * (1.0 - f);
-        g.dgx[j] = di_pre;
-        g.dgx[hidden + j] = df_pre;
-        g.dgx[2 * hidden + j] = dct * i * (1.0 - gg * gg);
-        g.dgx[3 * hidden + j] = do_pre;
-        g.dc[j] = dct * f;
+        let di_pre = dct * gg[j] * i[j] * (1.0 - i[j]);
+        let df_pre = dct * c_prev[j] * f[j] * (1.0 - f[j]);
+        di[j] = di_pre;
+        df[j] = df_pre;
+        dg[j] = dct * i[j] * (1.0 - gg[j] * gg[j]);
+        d_o[j] = do_pre;
+        dc[j] = dct * f[j];
         if PEEPHOLE {
-            let p = saved.peephole;
-            g.dc[j] += di_pre * p[j] + df_pre * p[hidden + j];
-            g.dpeephole[j] += di_pre * c_prev[j];
-            g.dpeephole[hidden + j] += df_pre * c_prev[j];
-            g.dpeephole[2 * hidden + j] += do_pre * saved.c[j];
+            let p = &saved.peephole;
+            dc[j] += di_pre * p[0][j] + df_pre * p[1][j];
+            g.dpeephole[0][j] += di_pre * c_prev[j];
+            g.dpeephole[1][j] += df_pre * c_prev[j];
+            g.dpeephole[2][j] += do_pre * saved.c[j];
         }
     }
+    g.dh_prev[..n].fill(0.0);
 }

@@ -9,12 +9,15 @@
 //! rows are contiguous; the public layout is batch-major ([B, T, ...]) like Keras and tfjs.
 //!
 //! cell.rs: one step's pointwise math; sequence.rs: one layer, one direction, whole sequence;
-//! stack.rs: layers x directions, dropout between layers; layer.rs: the model layer and its state.
+//! step_product.rs: each step's recurrent product, split by blocks of units; stack.rs: layers x
+//! directions, dropout between layers; layer.rs: the model layer and its state.
 
 mod cell;
+mod input_projection;
 mod layer;
 mod sequence;
 mod stack;
+mod step_product;
 
 pub use cell::CellKind;
 pub use layer::{Recurrent, RecurrentConfig};

@@ -1,9 +1,11 @@
 //! Whole-sequence forward and backward-through-time for one recurrent layer in one direction.
 
-use super::cell::{step_backward, step_forward, CellKind, StepGrads, StepSaved};
+use std::ops::Range;
+
+use super::cell::{step_backward, step_forward, CellKind, StepGrads, StepIn, StepOut, StepSaved};
+use super::input_projection::{self, SparseRows};
+use super::step_product::{gate_parts, Disjoint, StepProduct};
 use crate::kernels::gemm::{sgemm, Operand};
-use crate::kernels::gemv;
-use crate::kernels::packed_gemm::PackedB;
 use crate::kernels::simd::{self, BinaryOp};
 
 /// A layer's parameters in PyTorch's layout (G = gates of the cell kind, H hidden, D input).
@@ -51,6 +53,8 @@ pub struct SequenceCache {
     lengths: Vec<usize>,
     /// Inputs, [T, B, D].
     x: Vec<f32>,
+    /// The same, when sparse enough for the sparse input paths.
+    sparse: Option<SparseRows>,
     /// States h_0..h_T, [T+1, B, H].
     h: Vec<f32>,
     /// Cell states c_0..c_T (LSTM), [T+1, B, H].
@@ -88,57 +92,28 @@ pub struct RecurrentGrads {
     pub c0: Vec<f32>,
 }
 
-/// [B, T, W] <-> [T, B, W].
+/// [B, T, W] <-> [T, B, W]. Built in output order, so the buffer is written once.
 pub(super) fn swap_batch_time(src: &[f32], outer: usize, inner: usize, width: usize) -> Vec<f32> {
-    let mut out = vec![0.0f32; src.len()];
-    for a in 0..outer {
-        for b in 0..inner {
+    let mut out = Vec::with_capacity(src.len());
+    for b in 0..inner {
+        for a in 0..outer {
             let from = (a * inner + b) * width;
-            let to = (b * outer + a) * width;
-            out[to..to + width].copy_from_slice(&src[from..from + width]);
+            out.extend_from_slice(&src[from..from + width]);
         }
     }
     out
-}
-
-/// The recurrent weights as a step's product uses them: packed once for a batch over several
-/// steps (kernels::packed_gemm); as matrix-vector products for one to three rows against
-/// row-major weights (kernels::gemv: the serving case); otherwise the general GEMM.
-enum Recurrence<'a> {
-    Packed(PackedB),
-    Rows(&'a [f32], usize, usize),
-    Plain(Operand<'a>, usize, usize),
-}
-
-/// Smallest batch whose steps use packed weights.
-const PACK_FROM_BATCH: usize = 4;
-
-impl<'a> Recurrence<'a> {
-    /// For products with op(B) (k x n) over `steps` steps of `batch` rows.
-    fn new(b: Operand<'a>, k: usize, n: usize, steps: usize, batch: usize) -> Recurrence<'a> {
-        if batch <= gemv::MAX_ROWS && b.transpose {
-            Recurrence::Rows(b.data, k, n)
-        } else if steps > 1 && batch >= PACK_FROM_BATCH {
-            Recurrence::Packed(PackedB::new(b, k, n))
-        } else {
-            Recurrence::Plain(b, k, n)
-        }
-    }
-
-    /// C (m x n) += A (m x k) op(B), both packed row-major.
-    fn multiply_add(&self, m: usize, a: &[f32], c: &mut [f32]) {
-        match self {
-            Recurrence::Packed(b) => b.multiply_add(m, a, b.k(), c, b.n()),
-            Recurrence::Rows(w, k, n) => gemv::rows_dot_add(m, *k, *n, a, *k, w, c, *n),
-            Recurrence::Plain(b, k, n) => sgemm(m, *n, *k, 1.0, Operand::packed(a, m, *k, false), *b, 1.0, c, *n),
-        }
-    }
 }
 
 /// Values s..e of block `k` (of `bh` values) of a buffer: rows of one step of a [steps, B, H]
 /// buffer, or one unit of a [units, B, H] state. Nothing if the buffer is empty.
 pub(super) fn step_rows(v: &[f32], k: usize, bh: usize, s: usize, e: usize) -> &[f32] {
     if v.is_empty() { &[] } else { &v[k * bh + s..k * bh + e] }
+}
+
+/// The LSTM peepholes ([3, H]: i, f, o) of `units`, or empties.
+fn peephole_parts<'a>(peephole: &'a [f32], hidden: usize, units: &Range<usize>) -> [&'a [f32]; 3] {
+    let [i, f, o, _] = gate_parts(peephole, hidden, 3, units);
+    [i, f, o]
 }
 
 /// Whether sample `b` is still running at step `t`.
@@ -153,11 +128,9 @@ pub fn forward_sequence(kind: CellKind, w: RecurrentWeights<'_>, shape: Sequence
     let (bh, rows) = (batch * hidden, batch * steps);
     let lengths: Vec<usize> = input.lengths.filter(|l| l.iter().any(|&n| n < steps)).map(<[usize]>::to_vec).unwrap_or_default();
     let x_tm = swap_batch_time(input.x, batch, steps, width);
-    // Input projection of every step in one GEMM: XP = X W_ih^T + b_ih, [T*B, G*H].
-    let mut xp = vec![0.0f32; rows * gh];
-    xp.chunks_mut(gh).for_each(|r| r.copy_from_slice(w.b_ih));
-    sgemm(rows, gh, width, 1.0, Operand::packed(&x_tm, rows, width, false), Operand::packed(w.w_ih, width, gh, true), 1.0, &mut xp, gh);
-
+    // Input projection of every step at once: XP = X W_ih^T + b_ih, [T*B, G*H].
+    let sparse = SparseRows::of(&x_tm, rows, width);
+    let xp = input_projection::project(&x_tm, sparse.as_ref(), w.w_ih, w.b_ih, rows, width);
     let mut h = vec![0.0f32; (steps + 1) * bh];
     let mut c = if kind == CellKind::Lstm { vec![0.0f32; (steps + 1) * bh] } else { Vec::new() };
     if !input.h0.is_empty() {
@@ -166,40 +139,79 @@ pub fn forward_sequence(kind: CellKind, w: RecurrentWeights<'_>, shape: Sequence
     if !input.c0.is_empty() && !c.is_empty() {
         c[..bh].copy_from_slice(input.c0);
     }
-    // Gates and hidden projections of every step are kept only for backward; inference reuses
-    // one step's worth of memory.
+    // Gates (and the GRU's hidden projections) of every step are kept only for backward;
+    // otherwise one step's worth of memory is reused.
     let slots = if keep { steps } else { 1 };
+    let hp_slots = if keep && kind == CellKind::Gru { steps } else { 1 };
     let mut gates = vec![0.0f32; slots * batch * gh];
-    let mut hp_all = vec![0.0f32; slots * batch * gh];
-    let w_hh_t = Recurrence::new(Operand::packed(w.w_hh, hidden, gh, true), hidden, gh, steps, batch);
+    let mut hp_all = vec![0.0f32; hp_slots * batch * gh];
+    let gate_count = kind.gates();
+    let product = StepProduct::forward(w.w_hh, gate_count, hidden, steps, batch);
     for t in 0..steps {
-        let slot = if keep { t } else { 0 };
+        let (slot, hp_slot) = (if keep { t } else { 0 }, if hp_slots > 1 { t } else { 0 });
         // The one sequential product: HP = h_{t-1} W_hh^T + b_hh.
-        let hp = &mut hp_all[slot * batch * gh..(slot + 1) * batch * gh];
-        hp.chunks_mut(gh).for_each(|r| r.copy_from_slice(w.b_hh));
+        let hp = &mut hp_all[hp_slot * batch * gh..(hp_slot + 1) * batch * gh];
         let (h_before, h_after) = h.split_at_mut((t + 1) * bh);
         let h_prev = &h_before[t * bh..];
-        w_hh_t.multiply_add(batch, h_prev, hp);
-        let h_next = &mut h_after[..bh];
+        if !product.by_blocks() {
+            hp.chunks_mut(gh).for_each(|r| r.copy_from_slice(w.b_hh));
+            product.whole(h_prev, hp);
+        }
         let (c_prev, c_next): (&[f32], &mut [f32]) = if c.is_empty() {
             (&[], &mut [])
         } else {
             let (before, after) = c.split_at_mut((t + 1) * bh);
             (&before[t * bh..], &mut after[..bh])
         };
-        for b in 0..batch {
-            let row = (slot * batch + b) * gh;
-            let (hs, he) = (b * hidden, (b + 1) * hidden);
-            let cp = if c_prev.is_empty() { &[][..] } else { &c_prev[hs..he] };
-            let cn = if c_next.is_empty() { &mut [][..] } else { &mut c_next[hs..he] };
-            if !active(&lengths, b, t) {
-                // Padding: the state is carried through unchanged.
-                h_next[hs..he].copy_from_slice(&h_prev[hs..he]);
-                cn.copy_from_slice(cp);
-                continue;
+        let (hp, gates_t) = (Disjoint::new(hp), Disjoint::new(&mut gates[slot * batch * gh..(slot + 1) * batch * gh]));
+        let (h_next, c_next) = (Disjoint::new(&mut h_after[..bh]), Disjoint::new(c_next));
+        let xp_t = &xp[t * batch * gh..(t + 1) * batch * gh];
+        // A block of units' columns of the product, for every sample.
+        // SAFETY (both closures): blocks are disjoint ranges of units, and every part taken is of
+        // the block's units only: its columns of HP and the gates, its values of h_t and c_t.
+        let product_part = |units: &Range<usize>| unsafe {
+            for b in 0..batch {
+                for (part, bias) in hp.gate_parts(b * gh, hidden, gate_count, units).into_iter().zip(gate_parts(w.b_hh, hidden, gate_count, units)) {
+                    part.copy_from_slice(bias);
+                }
             }
-            let xrow = (t * batch + b) * gh;
-            step_forward(kind, &xp[xrow..xrow + gh], &hp[b * gh..(b + 1) * gh], w.peephole, &h_prev[hs..he], cp, &mut gates[row..row + gh], &mut h_next[hs..he], cn);
+            product.block(h_prev, hp.ptr(), units.clone());
+        };
+        // A block of units' gate math, for every sample.
+        let gate_math = |units: &Range<usize>| unsafe {
+            let n = units.len();
+            for b in 0..batch {
+                let (hs, row) = (b * hidden + units.start, b * gh);
+                let (h_out, c_out) = (h_next.part(hs, n), c_next.part(hs, n));
+                let cp = if c_prev.is_empty() { &[][..] } else { &c_prev[hs..hs + n] };
+                if !active(&lengths, b, t) {
+                    // Padding: the state is carried through unchanged.
+                    h_out.copy_from_slice(&h_prev[hs..hs + n]);
+                    c_out.copy_from_slice(cp);
+                    continue;
+                }
+                let [hp0, hp1, hp2, hp3] = hp.gate_parts(row, hidden, gate_count, units);
+                let step = StepIn {
+                    xp: gate_parts(&xp_t[row..row + gh], hidden, gate_count, units),
+                    hp: [hp0, hp1, hp2, hp3],
+                    peephole: peephole_parts(w.peephole, hidden, units),
+                    h_prev: &h_prev[hs..hs + n],
+                    c_prev: cp,
+                };
+                step_forward(kind, &step, &mut StepOut { gates: gates_t.gate_parts(row, hidden, gate_count, units), h: h_out, c: c_out });
+            }
+        };
+        if !product.by_blocks() {
+            gate_math(&(0..hidden));
+        } else if product.fuse_gate_math() {
+            // Each block: its columns of the product, then straight on to its gate math.
+            product.for_each_block(|units| {
+                product_part(&units);
+                gate_math(&units);
+            });
+        } else {
+            product.for_each_block(|units| product_part(&units));
+            gate_math(&(0..hidden));
         }
     }
     let mut outputs = swap_batch_time(&h[bh..], steps, batch, hidden);
@@ -208,7 +220,7 @@ pub fn forward_sequence(kind: CellKind, w: RecurrentWeights<'_>, shape: Sequence
     }
     let h_last = h[steps * bh..].to_vec();
     let c_last = if c.is_empty() { Vec::new() } else { c[steps * bh..].to_vec() };
-    let cache = keep.then_some(SequenceCache { kind, shape, lengths, x: x_tm, h, c, gates, hp: hp_all });
+    let cache = keep.then_some(SequenceCache { kind, shape, lengths, x: x_tm, sparse, h, c, gates, hp: hp_all });
     SequenceOutput { outputs, h_last, c_last, cache }
 }
 
@@ -247,75 +259,100 @@ pub fn backward_sequence(w: RecurrentWeights<'_>, cache: &SequenceCache, d: Sequ
     // Separate hidden-side gradients only where they differ (the GRU's reset-after n gate).
     let mut dgh = if kind == CellKind::Gru { vec![0.0f32; rows * gh] } else { Vec::new() };
     let mut dpeephole = vec![0.0f32; w.peephole.len()];
-    let mut dh = vec![0.0f32; bh];
-    let mut tanh_c = vec![0.0f32; if is_lstm { bh } else { 0 }];
+    let mut dh_out = vec![0.0f32; bh];
     let lengths = &cache.lengths;
-    let w_hh = Recurrence::new(Operand::packed(w.w_hh, gh, hidden, false), gh, hidden, steps, batch);
+    let gate_count = kind.gates();
+    let product = StepProduct::backward(w.w_hh, gate_count, hidden, steps, batch);
     for t in (0..steps).rev() {
-        if is_lstm {
-            simd::unary(simd::UnaryOp::Tanh, &cache.c[(t + 1) * bh..(t + 2) * bh], &mut tanh_c);
+        let step_span = t * batch * gh..(t + 1) * batch * gh;
+        {
+            let (dgx_t, dc_all, dh_prev, dpeep) = (Disjoint::new(&mut dgx[step_span.clone()]), Disjoint::new(&mut dc), Disjoint::new(&mut dh_out), Disjoint::new(&mut dpeephole));
+            let dgh_t = Disjoint::new(if dgh.is_empty() { &mut [] } else { &mut dgh[step_span.clone()] });
+            let dh_in = &dh_next;
+            // The gate math of each block of units, for every sample.
+            product.for_each_block(|units| {
+                // Scratch for dE/dh_t and tanh(c_t) of a chunk of units.
+                const CHUNK: usize = 64;
+                let (mut dh, mut tanh_c) = ([0.0f32; CHUNK], [0.0f32; CHUNK]);
+                for b in 0..batch {
+                    for start in units.clone().step_by(CHUNK) {
+                        let chunk = start..(start + CHUNK).min(units.end);
+                        let (n, hs, row) = (chunk.len(), b * hidden + start, (t * batch + b) * gh);
+                        // SAFETY: blocks are disjoint ranges of units, and every part taken here
+                        // is of this chunk's units only (of dG_t, dc, dE/dh_{t-1}, dpeephole).
+                        unsafe {
+                            let dh_prev = dh_prev.part(hs, n);
+                            if !active(lengths, b, t) {
+                                // Padding passed the state through: so does its gradient (dc stays
+                                // as it is), and it has no output.
+                                dh_prev.copy_from_slice(&dh_in[hs..hs + n]);
+                                continue;
+                            }
+                            // dE/dh_t = from the output at t + from step t+1.
+                            for ((d, &y), &next) in dh[..n].iter_mut().zip(&dy[t * bh + hs..]).zip(&dh_in[hs..hs + n]) {
+                                *d = y + next;
+                            }
+                            let (c_prev, c) = (step_rows(&cache.c, t, bh, hs, hs + n), step_rows(&cache.c, t + 1, bh, hs, hs + n));
+                            if is_lstm {
+                                simd::unary(simd::UnaryOp::Tanh, c, &mut tanh_c[..n]);
+                            }
+                            let saved = StepSaved {
+                                gates: gate_parts(&cache.gates[row..row + gh], hidden, gate_count, &chunk),
+                                hp_n: if kind == CellKind::Gru { &cache.hp[row + 2 * hidden + start..row + 2 * hidden + start + n] } else { &[] },
+                                h_prev: step_rows(&cache.h, t, bh, hs, hs + n),
+                                c_prev,
+                                c,
+                                tanh_c: if is_lstm { &tanh_c[..n] } else { &[] },
+                                peephole: peephole_parts(w.peephole, hidden, &chunk),
+                            };
+                            let [p0, p1, p2, _] = dpeep.gate_parts(0, hidden, 3, &chunk);
+                            let mut grads = StepGrads {
+                                dh: &dh[..n],
+                                dc: dc_all.part(hs, n),
+                                dgx: dgx_t.gate_parts(b * gh, hidden, gate_count, &chunk),
+                                dgh: dgh_t.gate_parts(b * gh, hidden, gate_count, &chunk),
+                                dh_prev,
+                                dpeephole: [p0, p1, p2],
+                            };
+                            step_backward(kind, &saved, &mut grads);
+                        }
+                    }
+                }
+            });
         }
-        // dE/dh_t = from the output at t (none on padding) + from step t+1.
-        dh.copy_from_slice(&dy[t * bh..(t + 1) * bh]);
-        for b in (0..batch).filter(|&b| !active(lengths, b, t)) {
-            dh[b * hidden..(b + 1) * hidden].fill(0.0);
-        }
-        simd::binary_inplace(BinaryOp::Add, &mut dh, &dh_next);
-        dh_next.fill(0.0);
-        for b in 0..batch {
-            let (hs, he) = (b * hidden, (b + 1) * hidden);
-            if !active(lengths, b, t) {
-                // Padding passed the state through: so does its gradient (dc stays as it is).
-                dh_next[hs..he].copy_from_slice(&dh[hs..he]);
-                continue;
-            }
-            let row = (t * batch + b) * gh;
-            let saved = StepSaved {
-                gates: &cache.gates[row..row + gh],
-                hp: &cache.hp[row..row + gh],
-                h_prev: step_rows(&cache.h, t, bh, hs, he),
-                c_prev: step_rows(&cache.c, t, bh, hs, he),
-                c: step_rows(&cache.c, t + 1, bh, hs, he),
-                tanh_c: if is_lstm { &tanh_c[hs..he] } else { &[] },
-                peephole: w.peephole,
-            };
-            let mut grads = StepGrads {
-                dh: &dh[hs..he],
-                dc: if is_lstm { &mut dc[hs..he] } else { &mut [] },
-                dgx: &mut dgx[row..row + gh],
-                dgh: if dgh.is_empty() { &mut [] } else { &mut dgh[row..row + gh] },
-                dh_prev: &mut dh_next[hs..he],
-                dpeephole: &mut dpeephole,
-            };
-            step_backward(kind, &saved, &mut grads);
-        }
-        // dE/dh_{t-1} += dG_h W_hh (padded rows of dG are zero).
+        // dE/dh_{t-1} += dG_h W_hh (padded rows of dG are zero), by the same blocks of units.
         let dg_hidden = if dgh.is_empty() { &dgx } else { &dgh };
-        let dgh_t = &dg_hidden[t * batch * gh..(t + 1) * batch * gh];
-        w_hh.multiply_add(batch, dgh_t, &mut dh_next);
+        let dg_t = &dg_hidden[step_span];
+        product.whole(dg_t, &mut dh_out);
+        let dh_prev = Disjoint::new(&mut dh_out);
+        // SAFETY: each block writes its own columns of dE/dh_{t-1}.
+        product.for_each_block(|units| unsafe { product.block(dg_t, dh_prev.ptr(), units) });
         if d.truncate.is_some_and(|k| t > 0 && t % k == 0) {
-            dh_next.fill(0.0);
+            dh_out.fill(0.0);
             dc.fill(0.0);
         }
+        std::mem::swap(&mut dh_next, &mut dh_out);
     }
     // Weight gradients for all steps at once: dW_ih = dGx^T X, dW_hh = dGh^T H_prev, biases = sums.
+    let dg_hidden = if dgh.is_empty() { &dgx } else { &dgh };
+    let mut w_hh = vec![0.0; gh * hidden];
+    sgemm(gh, hidden, rows, 1.0, Operand::packed(dg_hidden, gh, rows, true), Operand::packed(&cache.h[..rows * hidden], rows, hidden, false), 0.0, &mut w_hh, hidden);
+    let column_sums = |dg: &[f32]| {
+        let mut sums = vec![0.0f32; gh];
+        dg.chunks(gh).for_each(|row| simd::binary_inplace(BinaryOp::Add, &mut sums, row));
+        sums
+    };
+    let b_ih = column_sums(&dgx);
     let mut g = RecurrentGrads {
-        w_ih: vec![0.0; gh * input],
-        w_hh: vec![0.0; gh * hidden],
-        b_ih: vec![0.0; gh],
-        b_hh: vec![0.0; gh],
+        w_ih: input_projection::weight_grad(&dgx, &cache.x, cache.sparse.as_ref(), rows, input, gh),
+        w_hh,
+        b_hh: if dgh.is_empty() { b_ih.clone() } else { column_sums(&dgh) },
+        b_ih,
         peephole: dpeephole,
         x: Vec::new(),
         h0: dh_next,
         c0: dc,
     };
-    sgemm(gh, input, rows, 1.0, Operand::packed(&dgx, gh, rows, true), Operand::packed(&cache.x, rows, input, false), 0.0, &mut g.w_ih, input);
-    let dg_hidden = if dgh.is_empty() { &dgx } else { &dgh };
-    sgemm(gh, hidden, rows, 1.0, Operand::packed(dg_hidden, gh, rows, true), Operand::packed(&cache.h[..rows * hidden], rows, hidden, false), 0.0, &mut g.w_hh, hidden);
-    for (rx, rh) in dgx.chunks(gh).zip(dg_hidden.chunks(gh)) {
-        simd::binary_inplace(BinaryOp::Add, &mut g.b_ih, rx);
-        simd::binary_inplace(BinaryOp::Add, &mut g.b_hh, rh);
-    }
     if !d.skip_input_grad {
         let mut dx_tm = vec![0.0f32; rows * input];
         sgemm(rows, input, gh, 1.0, Operand::packed(&dgx, rows, gh, false), Operand::packed(w.w_ih, gh, input, false), 0.0, &mut dx_tm, input);

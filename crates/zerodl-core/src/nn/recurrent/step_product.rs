@@ -1,0 +1,193 @@
+//! The one sequential product of each time step, split into blocks of hidden units so that one
+//! thread computes a block's product and goes straight on to that block's gate math: forward
+//! h_{t-1} W_hh^T (the block's columns of every gate), backward dG_t W_hh (the block's columns of
+//! dE/dh_{t-1}). Each step is then one job for the helper team instead of a parallel product
+//! followed by a serial pass over the gates.
+
+use std::marker::PhantomData;
+use std::ops::Range;
+
+use crate::kernels::gemm::{sgemm, Operand, PARALLEL_THRESHOLD};
+use crate::kernels::packed_gemm::{PackedB, PANEL};
+use crate::kernels::simd::{self, Level};
+use crate::kernels::{gemv, CPtr};
+use crate::parallel;
+
+/// How a step's product is computed.
+enum Kernel<'a> {
+    /// Forward, a batch over several steps: W_hh^T packed once per sequence, one per gate.
+    PackedGates(Vec<PackedB>),
+    /// Backward, likewise: W_hh packed once.
+    Packed(PackedB),
+    /// Forward for one to three rows: matrix-vector products on the row-major W_hh (serving).
+    Rows(&'a [f32]),
+    /// The general GEMM over the whole step, outside the blocks (a single step, or a backward
+    /// batch too small to pack for).
+    Whole(Operand<'a>),
+}
+
+/// Smallest batch whose steps use packed weights.
+const PACK_FROM_BATCH: usize = 4;
+
+pub(super) struct StepProduct<'a> {
+    kernel: Kernel<'a>,
+    level: Level,
+    batch: usize,
+    hidden: usize,
+    gates: usize,
+    /// Units per block.
+    block: usize,
+    /// Team threads besides the caller that take blocks (0: the caller runs them all).
+    helpers: usize,
+}
+
+impl<'a> StepProduct<'a> {
+    /// Forward: C (batch x G*H) += h_{t-1} (batch x H) W_hh^T, W_hh (G*H x H) row-major.
+    pub fn forward(w_hh: &'a [f32], gates: usize, hidden: usize, steps: usize, batch: usize) -> StepProduct<'a> {
+        let kernel = if batch <= gemv::MAX_ROWS {
+            Kernel::Rows(w_hh)
+        } else if steps > 1 && batch >= PACK_FROM_BATCH {
+            let per_gate = |g: usize| PackedB::new(Operand::packed(&w_hh[g * hidden * hidden..(g + 1) * hidden * hidden], hidden, hidden, true), hidden, hidden);
+            Kernel::PackedGates((0..gates).map(per_gate).collect())
+        } else {
+            Kernel::Whole(Operand::packed(w_hh, hidden, gates * hidden, true))
+        };
+        Self::plan(kernel, gates, hidden, batch)
+    }
+
+    /// Backward: C (batch x H) += dG_t (batch x G*H) W_hh.
+    pub fn backward(w_hh: &'a [f32], gates: usize, hidden: usize, steps: usize, batch: usize) -> StepProduct<'a> {
+        let b = Operand::packed(w_hh, gates * hidden, hidden, false);
+        let kernel = if steps > 1 && batch >= PACK_FROM_BATCH { Kernel::Packed(PackedB::new(b, gates * hidden, hidden)) } else { Kernel::Whole(b) };
+        Self::plan(kernel, gates, hidden, batch)
+    }
+
+    fn plan(kernel: Kernel<'a>, gates: usize, hidden: usize, batch: usize) -> StepProduct<'a> {
+        let threads = parallel::num_threads();
+        let weights = gates * hidden * hidden;
+        let (parallel, blocks_per_thread) = match kernel {
+            // Two blocks per thread: a thread that gets less CPU takes fewer.
+            Kernel::PackedGates(_) | Kernel::Packed(_) => (batch * weights >= PARALLEL_THRESHOLD, 2),
+            // One fixed half of W_hh per thread, which then stays in that core's L2.
+            Kernel::Rows(_) => (weights >= gemv::PARALLEL_FROM, 1),
+            Kernel::Whole(_) => (false, 1),
+        };
+        let (block, helpers) = if parallel && threads > 1 && hidden > PANEL {
+            (hidden.div_ceil(threads * blocks_per_thread).div_ceil(PANEL) * PANEL, threads - 1)
+        } else {
+            (hidden, 0)
+        };
+        StepProduct { kernel, level: simd::level(), batch, hidden, gates, block, helpers }
+    }
+
+    /// Runs `f` on every block of units, on the caller and the helper team.
+    pub fn for_each_block(&self, f: impl Fn(Range<usize>) + Sync) {
+        let blocks = self.hidden.div_ceil(self.block);
+        let units = |i: usize| i * self.block..((i + 1) * self.block).min(self.hidden);
+        if self.helpers == 0 {
+            (0..blocks).for_each(|i| f(units(i)));
+        } else {
+            parallel::team::for_each_block(self.helpers, blocks, |i| f(units(i)));
+        }
+    }
+
+    /// Whether [`Self::block`] computes the product (else [`Self::whole`] does).
+    pub fn by_blocks(&self) -> bool {
+        !matches!(self.kernel, Kernel::Whole(_))
+    }
+
+    /// Whether each block goes straight on to its gate math (else the caller does all of it after
+    /// the product): not for matrix-vector products, where measured on W5 the caller alone is
+    /// faster than two threads each taking half of such small gate math.
+    pub fn fuse_gate_math(&self) -> bool {
+        !matches!(self.kernel, Kernel::Rows(_))
+    }
+
+    /// The whole step's product when it is not done by blocks (see [`Self::block`]): forward
+    /// C (batch x G*H), backward C (batch x H), both packed.
+    pub fn whole(&self, a: &[f32], c: &mut [f32]) {
+        if let Kernel::Whole(b) = self.kernel {
+            let (gh, h) = (self.gates * self.hidden, self.hidden);
+            let (k, n) = if b.transpose { (h, gh) } else { (gh, h) };
+            sgemm(self.batch, n, k, 1.0, Operand::packed(a, self.batch, k, false), b, 1.0, c, n);
+        }
+    }
+
+    /// One block's part of the product (nothing for a whole-step kernel: see [`Self::whole`]).
+    /// Forward: C's columns `g*H + units` for every gate g, C of row stride G*H; backward: C's
+    /// columns `units`, row stride H.
+    ///
+    /// # Safety
+    /// A holds batch rows of the product's inner size; C covers batch rows of its row stride;
+    /// no other thread touches this block's columns of C meanwhile.
+    pub unsafe fn block(&self, a: &[f32], c: CPtr, units: Range<usize>) {
+        let (gh, h, m) = (self.gates * self.hidden, self.hidden, self.batch);
+        // Blocks start at multiples of the panel width (see `plan`).
+        let panels = units.start / PANEL..units.end.div_ceil(PANEL);
+        match &self.kernel {
+            Kernel::PackedGates(per_gate) => {
+                for (g, b) in per_gate.iter().enumerate() {
+                    b.panels_range(self.level, m, a, h, CPtr(c.0.add(g * h)), gh, panels.start, panels.end);
+                }
+            }
+            Kernel::Packed(b) => b.panels_range(self.level, m, a, gh, c, h, panels.start, panels.end),
+            Kernel::Rows(w) => {
+                for g in 0..self.gates {
+                    gemv::columns(self.level, m, h, g * h + units.start, g * h + units.end, a, h, w, c, gh);
+                }
+            }
+            Kernel::Whole(_) => {}
+        }
+    }
+}
+
+/// A buffer the threads of one step write in disjoint parts (blocks of units).
+#[derive(Clone, Copy)]
+pub(super) struct Disjoint<'a> {
+    ptr: *mut f32,
+    len: usize,
+    _buffer: PhantomData<&'a mut [f32]>,
+}
+
+// SAFETY: every user hands each thread a disjoint set of the buffer's elements.
+unsafe impl Send for Disjoint<'_> {}
+unsafe impl Sync for Disjoint<'_> {}
+
+impl<'a> Disjoint<'a> {
+    pub fn new(buffer: &'a mut [f32]) -> Disjoint<'a> {
+        Disjoint { ptr: buffer.as_mut_ptr(), len: buffer.len(), _buffer: PhantomData }
+    }
+
+    pub fn ptr(&self) -> CPtr {
+        CPtr(self.ptr)
+    }
+
+    /// Values `start..start + len`; nothing if the buffer is empty (a cell without that state).
+    ///
+    /// # Safety
+    /// No other live reference overlaps them while the result lives.
+    pub unsafe fn part(&self, start: usize, len: usize) -> &'a mut [f32] {
+        if self.len == 0 {
+            return &mut [];
+        }
+        assert!(start + len <= self.len, "recurrent step: part {start}+{len} outside a buffer of {}", self.len);
+        std::slice::from_raw_parts_mut(self.ptr.add(start), len)
+    }
+
+    /// `units` of each of `count` gate blocks of `hidden` values from `row` on (the rest empty).
+    ///
+    /// # Safety
+    /// As for [`Self::part`].
+    pub unsafe fn gate_parts(&self, row: usize, hidden: usize, count: usize, units: &Range<usize>) -> [&'a mut [f32]; 4] {
+        let n = units.len();
+        let part = |g: usize| if g < count { self.part(row + g * hidden + units.start, n) } else { &mut [] };
+        [part(0), part(1), part(2), part(3)]
+    }
+}
+
+/// `units` of each of `count` gate blocks of `hidden` values of `row` (the rest empty; all empty
+/// for an empty row).
+pub(super) fn gate_parts<'a>(row: &'a [f32], hidden: usize, count: usize, units: &Range<usize>) -> [&'a [f32]; 4] {
+    let part = |g: usize| if g < count && !row.is_empty() { &row[g * hidden + units.start..g * hidden + units.end] } else { &[][..] };
+    [part(0), part(1), part(2), part(3)]
+}
