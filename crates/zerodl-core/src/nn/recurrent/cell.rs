@@ -1,5 +1,6 @@
 //! The pointwise math of one time step for each cell kind: forward from the pre-activations,
-//! backward to the pre-activation gradients. The matrix products live in sequence.rs.
+//! backward to the pre-activation gradients, over any range of units. The matrix products live in
+//! step_product.rs and input_projection.rs.
 
 use crate::kernels::simd::{self, UnaryOp};
 use crate::nn::activation::Activation;
