@@ -41,16 +41,6 @@ impl PackedB {
         PackedB { k, n, panels }
     }
 
-    /// op(B)'s rows (the inner dimension).
-    pub fn k(&self) -> usize {
-        self.k
-    }
-
-    /// op(B)'s columns.
-    pub fn n(&self) -> usize {
-        self.n
-    }
-
     /// C (m x n, row stride `ldc`) += A (m x k, row stride `lda`) op(B).
     pub fn multiply_add(&self, m: usize, a: &[f32], lda: usize, c: &mut [f32], ldc: usize) {
         self.multiply_add_with(simd::level(), m, a, lda, c, ldc);

@@ -97,8 +97,8 @@ pub(super) fn project(x: &[f32], sparse: Option<&SparseRows>, w_ih: &[f32], b_ih
 
 /// dW_ih = dG^T X: dG (rows x gh), X (rows x width); the result is gh x width.
 pub(super) fn weight_grad(dg: &[f32], x: &[f32], sparse: Option<&SparseRows>, rows: usize, width: usize, gh: usize) -> Vec<f32> {
-    let mut dw = vec![0.0f32; gh * width];
     let Some(sparse) = sparse else {
+        let mut dw = vec![0.0f32; gh * width];
         sgemm(gh, width, rows, 1.0, Operand::packed(dg, gh, rows, true), Operand::packed(x, rows, width, false), 0.0, &mut dw, width);
         return dw;
     };
@@ -116,12 +116,7 @@ pub(super) fn weight_grad(dg: &[f32], x: &[f32], sparse: Option<&SparseRows>, ro
             }
         }
     });
-    for (j, col) in dw_t.chunks(gh).enumerate() {
-        for (i, &v) in col.iter().enumerate() {
-            dw[i * width + j] = v;
-        }
-    }
-    dw
+    transpose(&dw_t, width, gh)
 }
 
 #[cfg(test)]
