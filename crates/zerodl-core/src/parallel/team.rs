@@ -168,6 +168,82 @@ pub fn for_each_block(helpers: usize, blocks: usize, block: impl Fn(usize) + Syn
     run(helpers, &work);
 }
 
+/// Runs `block(phase, i)` for every phase in `0..phases` and every i in `0..blocks`, in one team
+/// job: no block of phase p starts before every block of phase p-1 has finished. This is a barrier
+/// per phase (a recurrent layer's time steps) for the price of a few atomics, not of a job per
+/// phase.
+///
+/// Each thread owns a fixed share of the blocks and runs that share in every phase, so the data a
+/// block reads stays in its core's cache from phase to phase. A thread that waits long at a
+/// barrier takes over any block of the running phase its owner has not claimed (a helper that
+/// arrives late or never): nobody ever waits for a block that no one is working on.
+pub fn for_each_phase_block(helpers: usize, phases: usize, blocks: usize, block: impl Fn(usize, usize) + Sync) {
+    /// One per cache line, so a claim does not disturb the thread working on another block.
+    #[repr(align(64))]
+    struct Claim(AtomicUsize);
+    // claims[i]: the first phase of block i nobody has claimed yet.
+    let claims: Vec<Claim> = (0..blocks).map(|_| Claim(AtomicUsize::new(0))).collect();
+    let (arrivals, done) = (AtomicUsize::new(0), AtomicUsize::new(0));
+    // Counts a claimed block as done even if it panics (on unwinding), so the other threads never
+    // wait for it forever; the panic then reaches the caller through `run`.
+    struct Finished<'a>(&'a AtomicUsize);
+    impl Drop for Finished<'_> {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, SeqCst);
+        }
+    }
+    let claim = |phase: usize, i: usize| claims[i].0.compare_exchange(phase, phase + 1, SeqCst, SeqCst).is_ok();
+    let run_block = |phase: usize, i: usize| {
+        let _finished = Finished(&done);
+        block(phase, i);
+    };
+    // Spins until `target` blocks are done; every so often runs any unclaimed block of the phase
+    // that may start now (all earlier phases done).
+    let wait_for = |target: usize| {
+        let mut spins = 0u32;
+        loop {
+            let finished = done.load(SeqCst);
+            if finished >= target {
+                return;
+            }
+            spins = spins.wrapping_add(1);
+            if spins.is_multiple_of(STEAL_AFTER_SPINS) {
+                let running = finished / blocks;
+                for (i, c) in claims.iter().enumerate() {
+                    if c.0.load(SeqCst) == running && claim(running, i) {
+                        run_block(running, i);
+                    }
+                }
+            }
+            std::hint::spin_loop();
+        }
+    };
+    let threads = helpers + 1;
+    let work = || {
+        let me = arrivals.fetch_add(1, SeqCst).min(threads - 1);
+        let own = me * blocks / threads..(me + 1) * blocks / threads;
+        // A late thread starts at the running phase: every earlier one is done.
+        for phase in done.load(SeqCst) / blocks..phases {
+            for i in own.clone() {
+                // Claimed before waiting, so that no one takes it meanwhile; skipped if taken.
+                if claim(phase, i) {
+                    // Counted from the claim on: a panic in a block taken over while waiting
+                    // must not leave this one claimed and never done.
+                    let _finished = Finished(&done);
+                    wait_for(phase * blocks);
+                    block(phase, i);
+                }
+            }
+        }
+        wait_for(phases * blocks);
+    };
+    run(helpers, &work);
+}
+
+/// Barrier spins before a waiting thread looks for blocks nobody has claimed (a few microseconds:
+/// longer than a thread that is merely a little behind needs to claim its own).
+const STEAL_AFTER_SPINS: u32 = 64;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -201,6 +277,41 @@ mod tests {
                 });
             }
         });
+    }
+
+    #[test]
+    fn phases_run_in_order_and_every_block_once() {
+        for (phases, blocks) in [(1usize, 1usize), (5, 2), (40, 3), (3, 7)] {
+            for _ in 0..50 {
+                // Each block of phase p reads what every block of phase p-1 wrote.
+                let cells: Vec<AtomicUsize> = (0..phases * blocks).map(|_| AtomicUsize::new(0)).collect();
+                for_each_phase_block(1, phases, blocks, |p, i| {
+                    let before: usize = if p == 0 { blocks } else { (0..blocks).map(|j| cells[(p - 1) * blocks + j].load(SeqCst)).sum() };
+                    assert_eq!(before, blocks, "phase {p} block {i} started before phase {} finished", p.saturating_sub(1));
+                    cells[p * blocks + i].fetch_add(1, SeqCst);
+                });
+                assert!(cells.iter().all(|c| c.load(SeqCst) == 1));
+            }
+        }
+    }
+
+    #[test]
+    fn a_phase_job_whose_helper_never_comes_still_runs_every_block() {
+        // Inside a team job the nested call runs on its thread alone (the team is taken), with
+        // the helper's share of blocks unclaimed: the lone thread must take them over.
+        let count = AtomicUsize::new(0);
+        run(1, &|| {
+            for_each_phase_block(1, 6, 3, |_, _| {
+                count.fetch_add(1, SeqCst);
+            })
+        });
+        assert!(count.load(SeqCst) >= 18 && count.load(SeqCst).is_multiple_of(18));
+    }
+
+    #[test]
+    fn a_panicking_phase_block_reaches_the_caller() {
+        let r = std::panic::catch_unwind(|| for_each_phase_block(1, 4, 2, |p, i| assert!(!(p == 2 && i == 1), "inside a block")));
+        assert!(r.is_err());
     }
 
     #[test]

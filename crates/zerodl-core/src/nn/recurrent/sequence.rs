@@ -6,6 +6,7 @@ use super::cell::{step_backward, step_forward, CellKind, StepGrads, StepIn, Step
 use super::input_projection::{self, SparseRows};
 use super::step_product::{gate_parts, Disjoint, StepProduct};
 use crate::kernels::gemm::{sgemm, Operand};
+use crate::kernels::CPtr;
 use crate::kernels::simd::{self, BinaryOp};
 
 /// A layer's parameters in PyTorch's layout (G = gates of the cell kind, H hidden, D input).
@@ -147,71 +148,63 @@ pub fn forward_sequence(kind: CellKind, w: RecurrentWeights<'_>, shape: Sequence
     let mut hp_all = vec![0.0f32; hp_slots * batch * gh];
     let gate_count = kind.gates();
     let product = StepProduct::forward(w.w_hh, gate_count, hidden, steps, batch);
-    for t in 0..steps {
-        let (slot, hp_slot) = (if keep { t } else { 0 }, if hp_slots > 1 { t } else { 0 });
-        // The one sequential product: HP = h_{t-1} W_hh^T + b_hh.
-        let hp = &mut hp_all[hp_slot * batch * gh..(hp_slot + 1) * batch * gh];
-        let (h_before, h_after) = h.split_at_mut((t + 1) * bh);
-        let h_prev = &h_before[t * bh..];
-        if !product.by_blocks() {
-            hp.chunks_mut(gh).for_each(|r| r.copy_from_slice(w.b_hh));
-            product.whole(h_prev, hp);
+    let bgh = batch * gh;
+    let (h_all, c_all) = (Disjoint::new(&mut h), Disjoint::new(&mut c));
+    let (gates_all, hp_buf) = (Disjoint::new(&mut gates), Disjoint::new(&mut hp_all));
+    // Where step t's gates and hidden projections go: their own rows when kept, else one slot.
+    let gates_at = |t: usize| if keep { t * bgh } else { 0 };
+    let hp_at = |t: usize| if hp_slots > 1 { t * bgh } else { 0 };
+    // SAFETY (both closures): step t reads h_{t-1} and c_{t-1}, finished before step t starts, and
+    // writes only the given units' columns of its HP and gates and their values of h_t and c_t;
+    // the blocks of one step are disjoint ranges of units.
+    // A block of units' columns of the one sequential product HP = h_{t-1} W_hh^T + b_hh.
+    let product_part = |t: usize, units: &Range<usize>| unsafe {
+        for b in 0..batch {
+            for (part, bias) in hp_buf.gate_parts(hp_at(t) + b * gh, hidden, gate_count, units).into_iter().zip(gate_parts(w.b_hh, hidden, gate_count, units)) {
+                part.copy_from_slice(bias);
+            }
         }
-        let (c_prev, c_next): (&[f32], &mut [f32]) = if c.is_empty() {
-            (&[], &mut [])
-        } else {
-            let (before, after) = c.split_at_mut((t + 1) * bh);
-            (&before[t * bh..], &mut after[..bh])
-        };
-        let (hp, gates_t) = (Disjoint::new(hp), Disjoint::new(&mut gates[slot * batch * gh..(slot + 1) * batch * gh]));
-        let (h_next, c_next) = (Disjoint::new(&mut h_after[..bh]), Disjoint::new(c_next));
-        let xp_t = &xp[t * batch * gh..(t + 1) * batch * gh];
-        // A block of units' columns of the product, for every sample.
-        // SAFETY (both closures): blocks are disjoint ranges of units, and every part taken is of
-        // the block's units only: its columns of HP and the gates, its values of h_t and c_t.
-        let product_part = |units: &Range<usize>| unsafe {
-            for b in 0..batch {
-                for (part, bias) in hp.gate_parts(b * gh, hidden, gate_count, units).into_iter().zip(gate_parts(w.b_hh, hidden, gate_count, units)) {
-                    part.copy_from_slice(bias);
-                }
+        product.block(h_all.view(t * bh, bh), CPtr(hp_buf.ptr().0.add(hp_at(t))), units.clone());
+    };
+    // A block of units' gate math, for every sample.
+    let gate_math = |t: usize, units: &Range<usize>| unsafe {
+        let n = units.len();
+        let (h_prev, c_prev) = (h_all.view(t * bh, bh), c_all.view(t * bh, bh));
+        let xp_t = &xp[t * bgh..(t + 1) * bgh];
+        for b in 0..batch {
+            let (hs, row) = (b * hidden + units.start, b * gh);
+            let (h_out, c_out) = (h_all.part((t + 1) * bh + hs, n), c_all.part((t + 1) * bh + hs, n));
+            let cp = if c_prev.is_empty() { &[][..] } else { &c_prev[hs..hs + n] };
+            if !active(&lengths, b, t) {
+                // Padding: the state is carried through unchanged.
+                h_out.copy_from_slice(&h_prev[hs..hs + n]);
+                c_out.copy_from_slice(cp);
+                continue;
             }
-            product.block(h_prev, hp.ptr(), units.clone());
-        };
-        // A block of units' gate math, for every sample.
-        let gate_math = |units: &Range<usize>| unsafe {
-            let n = units.len();
-            for b in 0..batch {
-                let (hs, row) = (b * hidden + units.start, b * gh);
-                let (h_out, c_out) = (h_next.part(hs, n), c_next.part(hs, n));
-                let cp = if c_prev.is_empty() { &[][..] } else { &c_prev[hs..hs + n] };
-                if !active(&lengths, b, t) {
-                    // Padding: the state is carried through unchanged.
-                    h_out.copy_from_slice(&h_prev[hs..hs + n]);
-                    c_out.copy_from_slice(cp);
-                    continue;
-                }
-                let [hp0, hp1, hp2, hp3] = hp.gate_parts(row, hidden, gate_count, units);
-                let step = StepIn {
-                    xp: gate_parts(&xp_t[row..row + gh], hidden, gate_count, units),
-                    hp: [hp0, hp1, hp2, hp3],
-                    peephole: peephole_parts(w.peephole, hidden, units),
-                    h_prev: &h_prev[hs..hs + n],
-                    c_prev: cp,
-                };
-                step_forward(kind, &step, &mut StepOut { gates: gates_t.gate_parts(row, hidden, gate_count, units), h: h_out, c: c_out });
-            }
-        };
-        if !product.by_blocks() {
-            gate_math(&(0..hidden));
-        } else if product.fuse_gate_math() {
-            // Each block: its columns of the product, then straight on to its gate math.
-            product.for_each_block(|units| {
-                product_part(&units);
-                gate_math(&units);
-            });
-        } else {
-            product.for_each_block(|units| product_part(&units));
-            gate_math(&(0..hidden));
+            let [hp0, hp1, hp2, hp3] = hp_buf.gate_parts(hp_at(t) + row, hidden, gate_count, units);
+            let step = StepIn {
+                xp: gate_parts(&xp_t[row..row + gh], hidden, gate_count, units),
+                hp: [hp0, hp1, hp2, hp3],
+                peephole: peephole_parts(w.peephole, hidden, units),
+                h_prev: &h_prev[hs..hs + n],
+                c_prev: cp,
+            };
+            step_forward(kind, &step, &mut StepOut { gates: gates_all.gate_parts(gates_at(t) + row, hidden, gate_count, units), h: h_out, c: c_out });
+        }
+    };
+    if product.by_blocks() {
+        // Each block: its columns of the product, then straight on to its gate math.
+        product.for_each_step_block(steps, |t, units| {
+            product_part(t, &units);
+            gate_math(t, &units);
+        });
+    } else {
+        for t in 0..steps {
+            // SAFETY: one thread, and step t's HP rows are not in use by anything else.
+            let hp = unsafe { hp_buf.part(hp_at(t), bgh) };
+            hp.chunks_mut(gh).for_each(|r| r.copy_from_slice(w.b_hh));
+            product.whole(unsafe { h_all.view(t * bh, bh) }, hp);
+            gate_math(t, &(0..hidden));
         }
     }
     let mut outputs = swap_batch_time(&h[bh..], steps, batch, hidden);

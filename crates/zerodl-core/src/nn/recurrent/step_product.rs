@@ -91,16 +91,21 @@ impl<'a> StepProduct<'a> {
         }
     }
 
+    /// Runs `f(t, units)` on every block of units of every step t in `0..steps`, all of step t's
+    /// blocks before any of step t+1's, as one job for the caller and the helper team.
+    pub fn for_each_step_block(&self, steps: usize, f: impl Fn(usize, Range<usize>) + Sync) {
+        let blocks = self.hidden.div_ceil(self.block);
+        let units = |i: usize| i * self.block..((i + 1) * self.block).min(self.hidden);
+        if self.helpers == 0 {
+            (0..steps).for_each(|t| (0..blocks).for_each(|i| f(t, units(i))));
+        } else {
+            parallel::team::for_each_phase_block(self.helpers, steps, blocks, |t, i| f(t, units(i)));
+        }
+    }
+
     /// Whether [`Self::block`] computes the product (else [`Self::whole`] does).
     pub fn by_blocks(&self) -> bool {
         !matches!(self.kernel, Kernel::Whole(_))
-    }
-
-    /// Whether each block goes straight on to its gate math (else the caller does all of it after
-    /// the product): not for matrix-vector products, where measured on W5 the caller alone is
-    /// faster than two threads each taking half of such small gate math.
-    pub fn fuse_gate_math(&self) -> bool {
-        !matches!(self.kernel, Kernel::Rows(_))
     }
 
     /// The whole step's product when it is not done by blocks (see [`Self::block`]): forward
@@ -160,6 +165,14 @@ impl<'a> Disjoint<'a> {
 
     pub fn ptr(&self) -> CPtr {
         CPtr(self.ptr)
+    }
+
+    /// Values `start..start + len` to read; nothing if the buffer is empty.
+    ///
+    /// # Safety
+    /// No thread writes them while the result lives.
+    pub unsafe fn view(&self, start: usize, len: usize) -> &'a [f32] {
+        self.part(start, len)
     }
 
     /// Values `start..start + len`; nothing if the buffer is empty (a cell without that state).
