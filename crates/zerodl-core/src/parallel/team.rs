@@ -234,6 +234,15 @@ pub fn for_each_phase_block(helpers: usize, phases: usize, blocks: usize, block:
                     block(phase, i);
                 }
             }
+            // With several blocks each, a thread done with its own takes those a slower thread
+            // has not started (that thread got less CPU, or has more to do).
+            if blocks > threads {
+                for i in (own.end..blocks).chain(0..own.start) {
+                    if claims[i].0.load(SeqCst) == phase && claim(phase, i) {
+                        run_block(phase, i);
+                    }
+                }
+            }
         }
         wait_for(phases * blocks);
     };

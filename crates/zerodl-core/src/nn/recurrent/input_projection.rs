@@ -3,6 +3,7 @@
 //! feeds them) take a sparse path that reads only W_ih's columns of the nonzero features: a
 //! dense GEMM would spend nearly all of its multiplications on zeros.
 
+use super::scratch::Scratch;
 use super::step_product::Disjoint;
 use crate::kernels::gemm::{sgemm, Operand};
 use crate::kernels::simd;
@@ -70,11 +71,13 @@ fn blocks(len: usize, work: usize) -> (usize, usize, usize) {
 }
 
 /// XP = X W_ih^T + b_ih: X (rows x width), W_ih (gh x width); XP is rows x gh.
-pub(super) fn project(x: &[f32], sparse: Option<&SparseRows>, w_ih: &[f32], b_ih: &[f32], rows: usize, width: usize) -> Vec<f32> {
+pub(super) fn project(x: &[f32], sparse: Option<&SparseRows>, w_ih: &[f32], b_ih: &[f32], rows: usize, width: usize) -> Scratch {
     let gh = b_ih.len();
     // Every row starts as the bias (written once, not zeroed first: 8 MB on the W4 shape).
-    let mut xp = Vec::with_capacity(rows * gh);
-    (0..rows).for_each(|_| xp.extend_from_slice(b_ih));
+    let mut xp = Scratch::dirty(rows * gh);
+    if gh > 0 {
+        xp.chunks_mut(gh).for_each(|row| row.copy_from_slice(b_ih));
+    }
     let Some(sparse) = sparse else {
         sgemm(rows, gh, width, 1.0, Operand::packed(x, rows, width, false), Operand::packed(w_ih, width, gh, true), 1.0, &mut xp, gh);
         return xp;

@@ -4,6 +4,7 @@ use std::ops::Range;
 
 use super::cell::{step_backward, step_forward, CellKind, StepGrads, StepIn, StepOut, StepSaved};
 use super::input_projection::{self, SparseRows};
+use super::scratch::Scratch;
 use super::step_product::{gate_parts, Disjoint, StepProduct};
 use crate::kernels::gemm::{sgemm, Operand};
 use crate::kernels::CPtr;
@@ -53,17 +54,17 @@ pub struct SequenceCache {
     /// Empty when every sequence is full length.
     lengths: Vec<usize>,
     /// Inputs, [T, B, D].
-    x: Vec<f32>,
+    x: Scratch,
     /// The same, when sparse enough for the sparse input paths.
     sparse: Option<SparseRows>,
     /// States h_0..h_T, [T+1, B, H].
-    h: Vec<f32>,
+    h: Scratch,
     /// Cell states c_0..c_T (LSTM), [T+1, B, H].
-    c: Vec<f32>,
-    /// Post-activation gates, [T, B, G*H].
-    gates: Vec<f32>,
+    c: Scratch,
+    /// Post-activation gates, [T, B, G*H] (never written, nor read, at padded steps).
+    gates: Scratch,
     /// Hidden projections with b_hh, [T, B, G*H] (the GRU's n gate needs them in backward).
-    hp: Vec<f32>,
+    hp: Scratch,
 }
 
 pub struct SequenceOutput {
@@ -93,14 +94,23 @@ pub struct RecurrentGrads {
     pub c0: Vec<f32>,
 }
 
-/// [B, T, W] <-> [T, B, W]. Built in output order, so the buffer is written once.
+/// The rows of an [outer, inner, width] buffer in [inner, outer] order: [B, T, W] <-> [T, B, W].
+fn swapped_rows(src: &[f32], outer: usize, inner: usize, width: usize) -> impl Iterator<Item = &[f32]> {
+    (0..inner).flat_map(move |b| (0..outer).map(move |a| &src[(a * inner + b) * width..(a * inner + b + 1) * width]))
+}
+
+/// [B, T, W] <-> [T, B, W], as a new vector written once (not zeroed first).
 pub(super) fn swap_batch_time(src: &[f32], outer: usize, inner: usize, width: usize) -> Vec<f32> {
     let mut out = Vec::with_capacity(src.len());
-    for b in 0..inner {
-        for a in 0..outer {
-            let from = (a * inner + b) * width;
-            out.extend_from_slice(&src[from..from + width]);
-        }
+    swapped_rows(src, outer, inner, width).for_each(|row| out.extend_from_slice(row));
+    out
+}
+
+/// The same into a scratch buffer.
+fn swap_to_scratch(src: &[f32], outer: usize, inner: usize, width: usize) -> Scratch {
+    let mut out = Scratch::dirty(src.len());
+    if width > 0 {
+        out.chunks_mut(width).zip(swapped_rows(src, outer, inner, width)).for_each(|(to, row)| to.copy_from_slice(row));
     }
     out
 }
@@ -128,24 +138,25 @@ pub fn forward_sequence(kind: CellKind, w: RecurrentWeights<'_>, shape: Sequence
     let gh = kind.gates() * hidden;
     let (bh, rows) = (batch * hidden, batch * steps);
     let lengths: Vec<usize> = input.lengths.filter(|l| l.iter().any(|&n| n < steps)).map(<[usize]>::to_vec).unwrap_or_default();
-    let x_tm = swap_batch_time(input.x, batch, steps, width);
+    let x_tm = swap_to_scratch(input.x, batch, steps, width);
     // Input projection of every step at once: XP = X W_ih^T + b_ih, [T*B, G*H].
     let sparse = SparseRows::of(&x_tm, rows, width);
     let xp = input_projection::project(&x_tm, sparse.as_ref(), w.w_ih, w.b_ih, rows, width);
-    let mut h = vec![0.0f32; (steps + 1) * bh];
-    let mut c = if kind == CellKind::Lstm { vec![0.0f32; (steps + 1) * bh] } else { Vec::new() };
-    if !input.h0.is_empty() {
-        h[..bh].copy_from_slice(input.h0);
-    }
-    if !input.c0.is_empty() && !c.is_empty() {
-        c[..bh].copy_from_slice(input.c0);
+    // Every step writes all of h_t and c_t (padding copies them through): only the initial
+    // states need setting.
+    let initial = |state: &mut Scratch, given: &[f32]| if given.is_empty() { state[..bh].fill(0.0) } else { state[..bh].copy_from_slice(given) };
+    let mut h = Scratch::dirty((steps + 1) * bh);
+    initial(&mut h, input.h0);
+    let mut c = if kind == CellKind::Lstm { Scratch::dirty((steps + 1) * bh) } else { Scratch::empty() };
+    if !c.is_empty() {
+        initial(&mut c, input.c0);
     }
     // Gates (and the GRU's hidden projections) of every step are kept only for backward;
     // otherwise one step's worth of memory is reused.
     let slots = if keep { steps } else { 1 };
     let hp_slots = if keep && kind == CellKind::Gru { steps } else { 1 };
-    let mut gates = vec![0.0f32; slots * batch * gh];
-    let mut hp_all = vec![0.0f32; hp_slots * batch * gh];
+    let mut gates = Scratch::dirty(slots * batch * gh);
+    let mut hp_all = Scratch::dirty(hp_slots * batch * gh);
     let gate_count = kind.gates();
     let product = StepProduct::forward(w.w_hh, gate_count, hidden, steps, batch);
     let bgh = batch * gh;
@@ -238,7 +249,7 @@ pub fn backward_sequence(w: RecurrentWeights<'_>, cache: &SequenceCache, d: Sequ
     let kind = cache.kind;
     let gh = kind.gates() * hidden;
     let (bh, rows) = (batch * hidden, batch * steps);
-    let dy = if d.outputs.is_empty() { vec![0.0f32; rows * hidden] } else { swap_batch_time(d.outputs, batch, steps, hidden) };
+    let dy = if d.outputs.is_empty() { Scratch::zeroed(rows * hidden) } else { swap_to_scratch(d.outputs, batch, steps, hidden) };
     let mut dh_next = if d.h_last.is_empty() { vec![0.0f32; bh] } else { d.h_last.to_vec() };
     let is_lstm = kind == CellKind::Lstm;
     let mut dc = if !is_lstm {
@@ -248,9 +259,10 @@ pub fn backward_sequence(w: RecurrentWeights<'_>, cache: &SequenceCache, d: Sequ
     } else {
         d.c_last.to_vec()
     };
-    let mut dgx = vec![0.0f32; rows * gh];
+    // Written in full by the steps (zeros at padded steps).
+    let mut dgx = Scratch::dirty(rows * gh);
     // Separate hidden-side gradients only where they differ (the GRU's reset-after n gate).
-    let mut dgh = if kind == CellKind::Gru { vec![0.0f32; rows * gh] } else { Vec::new() };
+    let mut dgh = if kind == CellKind::Gru { Scratch::dirty(rows * gh) } else { Scratch::empty() };
     let mut dpeephole = vec![0.0f32; w.peephole.len()];
     let mut dh_out = vec![0.0f32; bh];
     let lengths = &cache.lengths;
@@ -277,8 +289,10 @@ pub fn backward_sequence(w: RecurrentWeights<'_>, cache: &SequenceCache, d: Sequ
                             let dh_prev = dh_prev.part(hs, n);
                             if !active(lengths, b, t) {
                                 // Padding passed the state through: so does its gradient (dc stays
-                                // as it is), and it has no output.
+                                // as it is), and it has no output nor gate gradients.
                                 dh_prev.copy_from_slice(&dh_in[hs..hs + n]);
+                                let gate_grads = dgx_t.gate_parts(b * gh, hidden, gate_count, &chunk).into_iter().chain(dgh_t.gate_parts(b * gh, hidden, gate_count, &chunk));
+                                gate_grads.for_each(|part| part.fill(0.0));
                                 continue;
                             }
                             // dE/dh_t = from the output at t + from step t+1.
