@@ -250,7 +250,6 @@ pub fn backward_sequence(w: RecurrentWeights<'_>, cache: &SequenceCache, d: Sequ
     let gh = kind.gates() * hidden;
     let (bh, rows) = (batch * hidden, batch * steps);
     let dy = if d.outputs.is_empty() { Scratch::zeroed(rows * hidden) } else { swap_to_scratch(d.outputs, batch, steps, hidden) };
-    let mut dh_next = if d.h_last.is_empty() { vec![0.0f32; bh] } else { d.h_last.to_vec() };
     let is_lstm = kind == CellKind::Lstm;
     let mut dc = if !is_lstm {
         Vec::new()
@@ -259,87 +258,107 @@ pub fn backward_sequence(w: RecurrentWeights<'_>, cache: &SequenceCache, d: Sequ
     } else {
         d.c_last.to_vec()
     };
+    // dE/dh of the states in two alternating buffers: step t reads dE/dh_{t+1} from buffer
+    // (t+1) % 2 and leaves dE/dh_t in buffer t % 2.
+    let mut dh_bufs = vec![0.0f32; 2 * bh];
+    if !d.h_last.is_empty() {
+        dh_bufs[(steps % 2) * bh..(steps % 2 + 1) * bh].copy_from_slice(d.h_last);
+    }
     // Written in full by the steps (zeros at padded steps).
     let mut dgx = Scratch::dirty(rows * gh);
     // Separate hidden-side gradients only where they differ (the GRU's reset-after n gate).
     let mut dgh = if kind == CellKind::Gru { Scratch::dirty(rows * gh) } else { Scratch::empty() };
     let mut dpeephole = vec![0.0f32; w.peephole.len()];
-    let mut dh_out = vec![0.0f32; bh];
     let lengths = &cache.lengths;
     let gate_count = kind.gates();
     let product = StepProduct::backward(w.w_hh, gate_count, hidden, steps, batch);
-    for t in (0..steps).rev() {
-        let step_span = t * batch * gh..(t + 1) * batch * gh;
-        {
-            let (dgx_t, dc_all, dh_prev, dpeep) = (Disjoint::new(&mut dgx[step_span.clone()]), Disjoint::new(&mut dc), Disjoint::new(&mut dh_out), Disjoint::new(&mut dpeephole));
-            let dgh_t = Disjoint::new(if dgh.is_empty() { &mut [] } else { &mut dgh[step_span.clone()] });
-            let dh_in = &dh_next;
-            // The gate math of each block of units, for every sample.
-            product.for_each_block(|units| {
-                // Scratch for dE/dh_t and tanh(c_t) of a chunk of units.
-                const CHUNK: usize = 64;
-                let (mut dh, mut tanh_c) = ([0.0f32; CHUNK], [0.0f32; CHUNK]);
-                for b in 0..batch {
-                    for start in units.clone().step_by(CHUNK) {
-                        let chunk = start..(start + CHUNK).min(units.end);
-                        let (n, hs, row) = (chunk.len(), b * hidden + start, (t * batch + b) * gh);
-                        // SAFETY: blocks are disjoint ranges of units, and every part taken here
-                        // is of this chunk's units only (of dG_t, dc, dE/dh_{t-1}, dpeephole).
-                        unsafe {
-                            let dh_prev = dh_prev.part(hs, n);
-                            if !active(lengths, b, t) {
-                                // Padding passed the state through: so does its gradient (dc stays
-                                // as it is), and it has no output nor gate gradients.
-                                dh_prev.copy_from_slice(&dh_in[hs..hs + n]);
-                                let gate_grads = dgx_t.gate_parts(b * gh, hidden, gate_count, &chunk).into_iter().chain(dgh_t.gate_parts(b * gh, hidden, gate_count, &chunk));
-                                gate_grads.for_each(|part| part.fill(0.0));
-                                continue;
-                            }
-                            // dE/dh_t = from the output at t + from step t+1.
-                            for ((d, &y), &next) in dh[..n].iter_mut().zip(&dy[t * bh + hs..]).zip(&dh_in[hs..hs + n]) {
-                                *d = y + next;
-                            }
-                            let (c_prev, c) = (step_rows(&cache.c, t, bh, hs, hs + n), step_rows(&cache.c, t + 1, bh, hs, hs + n));
-                            if is_lstm {
-                                simd::unary(simd::UnaryOp::Tanh, c, &mut tanh_c[..n]);
-                            }
-                            let saved = StepSaved {
-                                gates: gate_parts(&cache.gates[row..row + gh], hidden, gate_count, &chunk),
-                                hp_n: if kind == CellKind::Gru { &cache.hp[row + 2 * hidden + start..row + 2 * hidden + start + n] } else { &[] },
-                                h_prev: step_rows(&cache.h, t, bh, hs, hs + n),
-                                c_prev,
-                                c,
-                                tanh_c: if is_lstm { &tanh_c[..n] } else { &[] },
-                                peephole: peephole_parts(w.peephole, hidden, &chunk),
-                            };
-                            let [p0, p1, p2, _] = dpeep.gate_parts(0, hidden, 3, &chunk);
-                            let mut grads = StepGrads {
-                                dh: &dh[..n],
-                                dc: dc_all.part(hs, n),
-                                dgx: dgx_t.gate_parts(b * gh, hidden, gate_count, &chunk),
-                                dgh: dgh_t.gate_parts(b * gh, hidden, gate_count, &chunk),
-                                dh_prev,
-                                dpeephole: [p0, p1, p2],
-                            };
-                            step_backward(kind, &saved, &mut grads);
-                        }
-                    }
+    let (dgx_all, dgh_all, dh_all) = (Disjoint::new(&mut dgx), Disjoint::new(&mut dgh), Disjoint::new(&mut dh_bufs));
+    let (dc_all, dpeep) = (Disjoint::new(&mut dc), Disjoint::new(&mut dpeephole));
+    // The gate gradients that meet W_hh.
+    let dg_hidden = if kind == CellKind::Gru { dgh_all } else { dgx_all };
+    // SAFETY (all three closures): step t's pointwise part writes only the given units of dG_t,
+    // dc, dE/dh_t and dpeephole, and reads dE/dh_{t+1} (the other buffer); its product part reads
+    // all of dG_t, finished by then, and writes the given units of dE/dh_t and dc. Blocks are
+    // disjoint ranges of units, and every part of a step finishes before the next part starts.
+    // The pointwise backward of a block of units at step t, for every sample.
+    let pointwise = |t: usize, units: &Range<usize>| unsafe {
+        let (dh_in, dh_out) = (dh_all.view(((t + 1) % 2) * bh, bh), (t % 2) * bh);
+        // Scratch for dE/dh_t and tanh(c_t) of a chunk of units.
+        const CHUNK: usize = 64;
+        let (mut dh, mut tanh_c) = ([0.0f32; CHUNK], [0.0f32; CHUNK]);
+        for b in 0..batch {
+            for start in units.clone().step_by(CHUNK) {
+                let chunk = start..(start + CHUNK).min(units.end);
+                let (n, hs, row) = (chunk.len(), b * hidden + start, (t * batch + b) * gh);
+                let dh_prev = dh_all.part(dh_out + hs, n);
+                if !active(lengths, b, t) {
+                    // Padding passed the state through: so does its gradient (dc stays as it
+                    // is), and it has no output nor gate gradients.
+                    dh_prev.copy_from_slice(&dh_in[hs..hs + n]);
+                    let gate_grads = dgx_all.gate_parts(row, hidden, gate_count, &chunk).into_iter().chain(dgh_all.gate_parts(row, hidden, gate_count, &chunk));
+                    gate_grads.for_each(|part| part.fill(0.0));
+                    continue;
                 }
-            });
+                // dE/dh_t = from the output at t + from step t+1.
+                for ((d, &y), &next) in dh[..n].iter_mut().zip(&dy[t * bh + hs..]).zip(&dh_in[hs..hs + n]) {
+                    *d = y + next;
+                }
+                let (c_prev, c) = (step_rows(&cache.c, t, bh, hs, hs + n), step_rows(&cache.c, t + 1, bh, hs, hs + n));
+                if is_lstm {
+                    simd::unary(simd::UnaryOp::Tanh, c, &mut tanh_c[..n]);
+                }
+                let saved = StepSaved {
+                    gates: gate_parts(&cache.gates[row..row + gh], hidden, gate_count, &chunk),
+                    hp_n: if kind == CellKind::Gru { &cache.hp[row + 2 * hidden + start..row + 2 * hidden + start + n] } else { &[] },
+                    h_prev: step_rows(&cache.h, t, bh, hs, hs + n),
+                    c_prev,
+                    c,
+                    tanh_c: if is_lstm { &tanh_c[..n] } else { &[] },
+                    peephole: peephole_parts(w.peephole, hidden, &chunk),
+                };
+                let [p0, p1, p2, _] = dpeep.gate_parts(0, hidden, 3, &chunk);
+                let mut grads = StepGrads {
+                    dh: &dh[..n],
+                    dc: dc_all.part(hs, n),
+                    dgx: dgx_all.gate_parts(row, hidden, gate_count, &chunk),
+                    dgh: dgh_all.gate_parts(row, hidden, gate_count, &chunk),
+                    dh_prev,
+                    dpeephole: [p0, p1, p2],
+                };
+                step_backward(kind, &saved, &mut grads);
+            }
         }
-        // dE/dh_{t-1} += dG_h W_hh (padded rows of dG are zero), by the same blocks of units.
-        let dg_hidden = if dgh.is_empty() { &dgx } else { &dgh };
-        let dg_t = &dg_hidden[step_span];
-        product.whole(dg_t, &mut dh_out);
-        let dh_prev = Disjoint::new(&mut dh_out);
-        // SAFETY: each block writes its own columns of dE/dh_{t-1}.
-        product.for_each_block(|units| unsafe { product.block(dg_t, dh_prev.ptr(), units) });
-        if d.truncate.is_some_and(|k| t > 0 && t % k == 0) {
-            dh_out.fill(0.0);
-            dc.fill(0.0);
+    };
+    // Truncated BPTT: no gradient crosses every k-th step boundary.
+    let cut = |t: usize, units: &Range<usize>| unsafe {
+        if d.truncate.is_some_and(|k| t > 0 && t.is_multiple_of(k)) {
+            for b in 0..batch {
+                let hs = b * hidden + units.start;
+                dh_all.part((t % 2) * bh + hs, units.len()).fill(0.0);
+                dc_all.part(hs, units.len()).fill(0.0);
+            }
         }
-        std::mem::swap(&mut dh_next, &mut dh_out);
+    };
+    // dE/dh_t += dG_t W_hh for a block of units (padded rows of dG are zero).
+    let product_part = |t: usize, units: &Range<usize>| unsafe {
+        product.block(dg_hidden.view(t * batch * gh, batch * gh), CPtr(dh_all.ptr().0.add((t % 2) * bh)), units.clone());
+        cut(t, units);
+    };
+    if product.by_blocks() {
+        // Two parts per step, last step first: the pointwise math, then the product.
+        product.for_each_step_block(2 * steps, |part, units| {
+            let t = steps - 1 - part / 2;
+            if part % 2 == 0 { pointwise(t, &units) } else { product_part(t, &units) }
+        });
+    } else {
+        for t in (0..steps).rev() {
+            pointwise(t, &(0..hidden));
+            // SAFETY: one thread; dG_t is finished and dE/dh_t is this step's alone.
+            unsafe { product.whole(dg_hidden.view(t * batch * gh, batch * gh), dh_all.part((t % 2) * bh, bh)) };
+            cut(t, &(0..hidden));
+        }
     }
+    let dh_next = dh_bufs[..bh].to_vec();
     // Weight gradients for all steps at once: dW_ih = dGx^T X, dW_hh = dGh^T H_prev, biases = sums.
     let dg_hidden = if dgh.is_empty() { &dgx } else { &dgh };
     let mut w_hh = vec![0.0; gh * hidden];

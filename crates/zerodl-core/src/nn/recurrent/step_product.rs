@@ -80,17 +80,6 @@ impl<'a> StepProduct<'a> {
         StepProduct { kernel, level: simd::level(), batch, hidden, gates, block, helpers }
     }
 
-    /// Runs `f` on every block of units, on the caller and the helper team.
-    pub fn for_each_block(&self, f: impl Fn(Range<usize>) + Sync) {
-        let blocks = self.hidden.div_ceil(self.block);
-        let units = |i: usize| i * self.block..((i + 1) * self.block).min(self.hidden);
-        if self.helpers == 0 {
-            (0..blocks).for_each(|i| f(units(i)));
-        } else {
-            parallel::team::for_each_block(self.helpers, blocks, |i| f(units(i)));
-        }
-    }
-
     /// Runs `f(t, units)` on every block of units of every step t in `0..steps`, all of step t's
     /// blocks before any of step t+1's, as one job for the caller and the helper team.
     pub fn for_each_step_block(&self, steps: usize, f: impl Fn(usize, Range<usize>) + Sync) {
