@@ -235,8 +235,9 @@ pub fn for_each_phase_block(helpers: usize, phases: usize, blocks: usize, block:
                 }
             }
             // With several blocks each, a thread done with its own takes those a slower thread
-            // has not started (that thread got less CPU, or has more to do).
-            if blocks > threads {
+            // has not started (that thread got less CPU, or has more to do), once the phase may
+            // start (it may not have waited: its own blocks can all have been taken).
+            if blocks > threads && done.load(SeqCst) >= phase * blocks {
                 for i in (own.end..blocks).chain(0..own.start) {
                     if claims[i].0.load(SeqCst) == phase && claim(phase, i) {
                         run_block(phase, i);
