@@ -1,8 +1,8 @@
 //! The one sequential product of each time step, split into blocks of hidden units so that one
 //! thread computes a block's product and goes straight on to that block's gate math: forward
 //! h_{t-1} W_hh^T (the block's columns of every gate), backward dG_t W_hh (the block's columns of
-//! dE/dh_{t-1}). Each step is then one job for the helper team instead of a parallel product
-//! followed by a serial pass over the gates.
+//! dE/dh_{t-1}). A whole sequence is one job for the helper team, a barrier between steps, and
+//! each thread keeps the same blocks (and so the same rows of W_hh in its cache) at every step.
 
 use std::marker::PhantomData;
 use std::ops::Range;
