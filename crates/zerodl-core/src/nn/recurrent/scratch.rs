@@ -29,7 +29,7 @@ impl Scratch {
         let reused = {
             let mut pool = POOL.lock().unwrap_or_else(|e| e.into_inner());
             let fits = pool.iter().enumerate().filter(|(_, v)| v.capacity() >= len && v.capacity() <= len.max(1) * MAX_WASTE).min_by_key(|(_, v)| v.capacity());
-            fits.map(|(i, _)| i).map(|i| pool.swap_remove(i))
+            fits.map(|(i, _)| i).map(|i| pool.remove(i))
         };
         let mut v = reused.unwrap_or_else(|| Vec::with_capacity(len));
         if v.len() >= len {
