@@ -6,9 +6,8 @@
 // has one runner for both (impls/zerodl_rnn.mjs, peers/*_rnn.*).
 // Inputs: seeded character ids (seed A) fed as a float32 one-hot tensor [batch, seq, vocab]
 // built outside the timed region, and seeded integer labels [batch, seq] (seed B).
-import os from 'node:os';
+import { numpyImpl, torchImpl, zerodlImpl } from '../lib/impls.mjs';
 
-const CORES = os.availableParallelism();
 const GATES = { lstm: 4, gru: 3 };
 const TFJS = ['tfjs-wasm', 'tfjs-cpu'];
 
@@ -38,15 +37,9 @@ export function charLmWorkload(id, cell) {
     // first-touch of buffers, thread pool start; PyTorch has its own first-call costs).
     policy: { warmup: 3 },
     impls: [
-      // Every multithreaded implementation gets every core, set explicitly so a stray
-      // variable in the caller's environment cannot skew the ratio.
-      { name: 'zerodl', lang: 'node', script: 'impls/zerodl_rnn.mjs', needsZerodl: true,
-        env: { ZERODL_NUM_THREADS: String(CORES) } },
-      // Optional (node bench/setup.mjs --with-torch): PyPI's torch is a ~3 GB CUDA install.
-      { name: 'torch', lang: 'python', script: 'peers/torch_rnn.py', optional: 'torch',
-        env: { OMP_NUM_THREADS: String(CORES), MKL_NUM_THREADS: String(CORES) } },
-      { name: 'numpy', lang: 'python', script: 'peers/numpy_rnn.py',
-        env: { OPENBLAS_NUM_THREADS: String(CORES) } },
+      zerodlImpl('impls/zerodl_rnn.mjs'),
+      torchImpl('peers/torch_rnn.py'),
+      numpyImpl('peers/numpy_rnn.py'),
       // ~2-3.5 s per step: 4 rounds x (3 warm-ups + 3 reps) cost over a minute per workload,
       // so only with --include-slow (the tfjs target is then n/a).
       { name: 'tfjs-wasm', lang: 'node', script: 'peers/tfjs_rnn.mjs', args: ['wasm'],

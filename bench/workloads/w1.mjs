@@ -1,8 +1,7 @@
 // W1: GEMM C = A x B in float32 (BENCHMARKS.md). Square n = 64..1024, plus the
 // 32x256 @ 256x1024 product of one LSTM step (batch 32, hidden 256, 4 gates).
-import os from 'node:os';
+import { numpyImpl, zerodlImpl } from '../lib/impls.mjs';
 
-const CORES = os.availableParallelism();
 
 function gemm(m, k, n, note) {
   return {
@@ -20,12 +19,8 @@ export default {
   title: 'GEMM C = A x B, float32',
   cases: [sq(64), sq(128), sq(256), sq(512), sq(1024), gemm(32, 256, 1024, 'LSTM step')],
   impls: [
-    // zerodl and NumPy's bundled OpenBLAS both get every core (their defaults), set
-    // explicitly so a stray variable in the caller's environment cannot skew the ratio.
-    { name: 'zerodl', lang: 'node', script: 'impls/zerodl_w1.mjs', needsZerodl: true,
-      env: { ZERODL_NUM_THREADS: String(CORES) } },
-    { name: 'numpy', lang: 'python', script: 'peers/numpy_w1.py',
-      env: { OPENBLAS_NUM_THREADS: String(CORES) } },
+    zerodlImpl('impls/zerodl_w1.mjs'),
+    numpyImpl('peers/numpy_w1.py'),
     { name: 'tfjs-wasm', lang: 'node', script: 'peers/tfjs_w1.mjs', args: ['wasm'] },
     // tfjs's pure-JS backend manages ~0.7 GFLOP/s: n=1024 costs ~3.3 s per product
     // (~40 s for warm-up + 10 reps, more than all the rest), so only with --include-slow.

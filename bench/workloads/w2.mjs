@@ -3,9 +3,8 @@
 // run it (zerodl and tfjs: `await model.trainOnBatch(x, y)`; PyTorch: zero_grad, forward,
 // loss, backward, step; NumPy: the same maths written out). Inputs: seeded float32
 // uniform [0, 1) of shape [batch, 784] and integer labels 0..9.
-import os from 'node:os';
+import { numpyImpl, torchImpl, zerodlImpl } from '../lib/impls.mjs';
 
-const CORES = os.availableParallelism();
 
 function mlp(units, batch, learningRate) {
   // GEMM work of a step: the forward products, their weight gradients, and the input
@@ -33,15 +32,9 @@ export default {
   // costs), so every round warms up with 10 steps, in quick runs too.
   policy: { warmup: 10 },
   impls: [
-    // Every multithreaded implementation gets every core, set explicitly so a stray
-    // variable in the caller's environment cannot skew the ratio.
-    { name: 'zerodl', lang: 'node', script: 'impls/zerodl_w2.mjs', needsZerodl: true,
-      env: { ZERODL_NUM_THREADS: String(CORES) } },
-    // Optional (node bench/setup.mjs --with-torch): PyPI's torch is a ~3 GB CUDA install.
-    { name: 'torch', lang: 'python', script: 'peers/torch_w2.py', optional: 'torch',
-      env: { OMP_NUM_THREADS: String(CORES), MKL_NUM_THREADS: String(CORES) } },
-    { name: 'numpy', lang: 'python', script: 'peers/numpy_w2.py',
-      env: { OPENBLAS_NUM_THREADS: String(CORES) } },
+    zerodlImpl('impls/zerodl_w2.mjs'),
+    torchImpl('peers/torch_w2.py'),
+    numpyImpl('peers/numpy_w2.py'),
     { name: 'tfjs-wasm', lang: 'node', script: 'peers/tfjs_w2.mjs', args: ['wasm'] },
     // ~220-330 ms per step: the 4 rounds' minimum reps (12) already take a few seconds.
     { name: 'tfjs-cpu', lang: 'node', script: 'peers/tfjs_w2.mjs', args: ['cpu'] },

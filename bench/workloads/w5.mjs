@@ -5,11 +5,10 @@
 // Every implementation loads the SAME weights (lib/data.mjs seededParams, PyTorch's init
 // bounds U(-1/sqrt(hidden), 1/sqrt(hidden)) and parameter names) and must reproduce the
 // float64 reference prediction below within `tolerance` before it is timed.
-import os from 'node:os';
+import { numpyImpl, torchImpl, zerodlImpl } from '../lib/impls.mjs';
 import { seededParams } from '../lib/data.mjs';
 import { lstmDenseForward } from '../lib/lstm_reference.mjs';
 
-const CORES = os.availableParallelism();
 // The weights and the input are part of the case (not run.mjs's seeds), so the reference
 // prediction below and every runner provably use the same ones.
 const WEIGHTS_SEED = 1;
@@ -54,16 +53,12 @@ export default {
   notes: [`every runner checked its prediction against the float64 reference ${c.expected.toFixed(6)} ` +
     `(tolerance ${c.tolerance}) before timing`],
   impls: [
-    // Every multithreaded implementation may use every core, set explicitly so a stray variable
-    // in the caller's environment cannot skew the ratio (at batch 1 none gains from a second).
-    { name: 'zerodl', lang: 'node', script: 'impls/zerodl_w5.mjs', needsZerodl: true,
-      env: { ZERODL_NUM_THREADS: String(CORES) } },
+    // Every multithreaded implementation may use every core (lib/impls.mjs); at batch 1 none
+    // gains from a second.
+    zerodlImpl('impls/zerodl_w5.mjs'),
     { name: 'onnxruntime', lang: 'node', script: 'peers/ort_w5.mjs', needsModule: 'onnxruntime-node' },
-    // Optional (node bench/setup.mjs --with-torch): PyPI's torch is a ~3 GB CUDA install.
-    { name: 'torch', lang: 'python', script: 'peers/torch_w5.py', optional: 'torch',
-      env: { OMP_NUM_THREADS: String(CORES), MKL_NUM_THREADS: String(CORES) } },
-    { name: 'numpy', lang: 'python', script: 'peers/numpy_w5.py',
-      env: { OPENBLAS_NUM_THREADS: String(CORES) } },
+    torchImpl('peers/torch_w5.py'),
+    numpyImpl('peers/numpy_w5.py'),
     { name: 'tfjs-wasm', lang: 'node', script: 'peers/tfjs_w5.mjs', args: ['wasm'] },
     { name: 'tfjs-cpu', lang: 'node', script: 'peers/tfjs_w5.mjs', args: ['cpu'] },
   ],

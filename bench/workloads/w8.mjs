@@ -6,10 +6,9 @@
 // cross-entropy (nats/char) over the same validation windows is its score (lower is better).
 // zerodl and PyTorch run the same maths, so with equal weights their first losses agree and the
 // validation loss differs only by how many steps each managed: the steps/s ratio is the speed.
-import os from 'node:os';
+import { torchImpl, zerodlImpl } from '../lib/impls.mjs';
 import { MOBY_DICK, loadText } from '../lib/charlm_text.mjs';
 
-const CORES = os.availableParallelism();
 const BUDGET_S = { full: 60, quick: 15 }; // per implementation; --w8-budget=300 for 5 minutes
 
 function charLm(budgetS) {
@@ -86,11 +85,8 @@ export default {
       'minutes buys it a handful of steps and a validation loss near the untrained ln(vocab)',
   ],
   impls: [
-    { name: 'zerodl', lang: 'node', script: 'impls/zerodl_w8.mjs', needsZerodl: true,
-      env: { ZERODL_NUM_THREADS: String(CORES) } },
-    // Optional (node bench/setup.mjs --with-torch): PyPI's torch is a ~3 GB CUDA install.
-    { name: 'torch', lang: 'python', script: 'peers/torch_w8.py', optional: 'torch',
-      env: { OMP_NUM_THREADS: String(CORES), MKL_NUM_THREADS: String(CORES) } },
+    zerodlImpl('impls/zerodl_w8.mjs'),
+    torchImpl('peers/torch_w8.py'),
   ],
   targets: [], // BENCHMARKS.md sets none for W8
 };
