@@ -14,3 +14,11 @@ pub(crate) struct CPtr(pub(crate) *mut f32);
 // SAFETY: every user hands each thread a disjoint set of C's elements.
 unsafe impl Send for CPtr {}
 unsafe impl Sync for CPtr {}
+
+impl CPtr {
+    /// The address `i` values on (a method, so a closure captures the whole `CPtr`, which is
+    /// `Sync`, and not its raw pointer field).
+    pub(crate) fn at(self, i: usize) -> *mut f32 {
+        self.0.wrapping_add(i)
+    }
+}

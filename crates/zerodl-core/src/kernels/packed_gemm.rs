@@ -16,6 +16,9 @@ pub const PANEL: usize = NR;
 /// Rows per micro-tile: 6 x 2 accumulators keep both FMA units busy.
 const MR: usize = 6;
 
+/// Below this many values B is packed on the calling thread.
+const PARALLEL_PACK_FROM: usize = 32 * 1024;
+
 /// op(B) (k x n) in column panels: panel p holds columns p*16.. as k rows of 16 (zero-padded).
 pub struct PackedB {
     k: usize,
@@ -29,14 +32,30 @@ impl PackedB {
         b.check(k, n, "B");
         let (rs, cs) = b.strides();
         let (rs, cs) = (rs as usize, cs as usize);
-        let mut panels = vec![0.0f32; n.div_ceil(NR) * k * NR];
-        for (p, panel) in panels.chunks_mut(k * NR).enumerate() {
+        let count = n.div_ceil(NR);
+        let mut panels = vec![0.0f32; count * k * NR];
+        let pack = |p: usize, panel: &mut [f32]| {
             let cols = NR.min(n - p * NR);
             for (kk, row) in panel.chunks_mut(NR).enumerate() {
                 for (j, v) in row[..cols].iter_mut().enumerate() {
                     *v = b.data[kk * rs + (p * NR + j) * cs];
                 }
             }
+        };
+        let threads = parallel::num_threads();
+        if k * n < PARALLEL_PACK_FROM || threads < 2 || count < 2 {
+            panels.chunks_mut(k * NR).enumerate().for_each(|(p, panel)| pack(p, panel));
+        } else {
+            // A recurrent layer packs W_hh at every call, and the team would otherwise wait.
+            let base = CPtr(panels.as_mut_ptr());
+            let per = count.div_ceil(threads);
+            parallel::team::for_each_block(threads - 1, count.div_ceil(per), |block| {
+                for p in block * per..((block + 1) * per).min(count) {
+                    // SAFETY: panel p is its own k * NR values of `panels`, and each block packs
+                    // its own panels.
+                    pack(p, unsafe { std::slice::from_raw_parts_mut(base.at(p * k * NR), k * NR) });
+                }
+            });
         }
         PackedB { k, n, panels }
     }
@@ -181,10 +200,10 @@ mod tests {
     use crate::random::uniform_vec;
 
     /// Against the general GEMM, every SIMD level, both layouts of B, ragged sizes (rows not a
-    /// multiple of 6, columns not of 16), strided A and C, and sizes big enough to split.
+    /// multiple of 6, columns not of 16), strided A and C, and sizes big enough to split (and to pack in parallel, 300 x 200 into an odd number of panels, the last one ragged).
     #[test]
     fn matches_the_general_gemm() {
-        for &(m, k, n) in &[(1, 1, 1), (7, 5, 17), (32, 256, 1024), (13, 33, 40), (32, 1024, 256), (2, 128, 512)] {
+        for &(m, k, n) in &[(1, 1, 1), (7, 5, 17), (32, 256, 1024), (13, 33, 40), (32, 1024, 256), (2, 128, 512), (3, 300, 200)] {
             for transpose in [false, true] {
                 let b = uniform_vec(k * n, -1.0, 1.0, 1);
                 let (lda, ldc) = (k + 3, n + 5);

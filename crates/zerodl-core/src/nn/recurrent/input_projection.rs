@@ -75,10 +75,10 @@ pub(super) fn project(x: &[f32], sparse: Option<&SparseRows>, w_ih: &[f32], b_ih
     let gh = b_ih.len();
     // Every row starts as the bias (written once, not zeroed first: 8 MB on the W4 shape).
     let mut xp = Scratch::dirty(rows * gh);
-    if gh > 0 {
-        xp.chunks_mut(gh).for_each(|row| row.copy_from_slice(b_ih));
-    }
     let Some(sparse) = sparse else {
+        if gh > 0 {
+            xp.chunks_mut(gh).for_each(|row| row.copy_from_slice(b_ih));
+        }
         sgemm(rows, gh, width, 1.0, Operand::packed(x, rows, width, false), Operand::packed(w_ih, width, gh, true), 1.0, &mut xp, gh);
         return xp;
     };
@@ -90,6 +90,9 @@ pub(super) fn project(x: &[f32], sparse: Option<&SparseRows>, w_ih: &[f32], b_ih
         for r in block * per..((block + 1) * per).min(rows) {
             // SAFETY: each block writes its own rows.
             let row = unsafe { out.part(r * gh, gh) };
+            // The bias here rather than in a pass of its own: the row is still in cache for
+            // the additions, and the threads share the writing.
+            row.copy_from_slice(b_ih);
             for (j, v) in sparse.row(r) {
                 simd::axpy(v, &w_t[j * gh..(j + 1) * gh], row);
             }

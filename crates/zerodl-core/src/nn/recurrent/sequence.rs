@@ -9,6 +9,7 @@ use super::step_product::{gate_parts, Disjoint, StepProduct};
 use crate::kernels::gemm::{sgemm, Operand};
 use crate::kernels::CPtr;
 use crate::kernels::simd::{self, BinaryOp};
+use crate::parallel;
 
 /// A layer's parameters in PyTorch's layout (G = gates of the cell kind, H hidden, D input).
 #[derive(Clone, Copy, Debug)]
@@ -228,6 +229,26 @@ pub fn forward_sequence(kind: CellKind, w: RecurrentWeights<'_>, shape: Sequence
     SequenceOutput { outputs, h_last, c_last, cache }
 }
 
+/// Below this many values a bias gradient is summed on the calling thread.
+const PARALLEL_SUMS_FROM: usize = 64 * 1024;
+
+/// The column sums of a (rows x cols) matrix (the bias gradients), the columns split between the
+/// team's threads; each column is still added up in row order, so the split changes no result.
+pub(super) fn column_sums(m: &[f32], cols: usize) -> Vec<f32> {
+    let mut sums = vec![0.0f32; cols];
+    let threads = if m.len() < PARALLEL_SUMS_FROM { 1 } else { parallel::num_threads() };
+    // Whole vectors of 8 per thread.
+    let per = cols.div_ceil(threads).next_multiple_of(8).max(8);
+    let out = Disjoint::new(&mut sums);
+    parallel::team::for_each_block(threads - 1, cols.div_ceil(per), |block| {
+        let span = block * per..((block + 1) * per).min(cols);
+        // SAFETY: each block writes its own columns.
+        let acc = unsafe { out.part(span.start, span.len()) };
+        m.chunks(cols).for_each(|row| simd::binary_inplace(BinaryOp::Add, acc, &row[span.clone()]));
+    });
+    sums
+}
+
 /// The gradients flowing into a backward pass.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct SequenceGradsIn<'a> {
@@ -277,9 +298,10 @@ pub fn backward_sequence(w: RecurrentWeights<'_>, cache: &SequenceCache, d: Sequ
     // The gate gradients that meet W_hh.
     let dg_hidden = if kind == CellKind::Gru { dgh_all } else { dgx_all };
     // SAFETY (all three closures): step t's pointwise part writes only the given units of dG_t,
-    // dc, dE/dh_t and dpeephole, and reads dE/dh_{t+1} (the other buffer); its product part reads
-    // all of dG_t, finished by then, and writes the given units of dE/dh_t and dc. Blocks are
-    // disjoint ranges of units, and every part of a step finishes before the next part starts.
+    // dc, dE/dh_t and dpeephole, and reads the same units of dE/dh_{t+1} (the other buffer); its
+    // product part reads all of dG_t, finished in an earlier phase, and writes the given units of
+    // dE/dh_t and dc. Blocks are disjoint ranges of units, and a block's pointwise part of step
+    // t-1 follows its own product part of step t (the units it reads from it).
     // The pointwise backward of a block of units at step t, for every sample.
     let pointwise = |t: usize, units: &Range<usize>| unsafe {
         let (dh_in, dh_out) = (dh_all.view(((t + 1) % 2) * bh, bh), (t % 2) * bh);
@@ -345,10 +367,18 @@ pub fn backward_sequence(w: RecurrentWeights<'_>, cache: &SequenceCache, d: Sequ
         cut(t, units);
     };
     if product.by_blocks() {
-        // Two parts per step, last step first: the pointwise math, then the product.
-        product.for_each_step_block(2 * steps, |part, units| {
-            let t = steps - 1 - part / 2;
-            if part % 2 == 0 { pointwise(t, &units) } else { product_part(t, &units) }
+        // Last step first. The pointwise math of a block of units needs only its own units of
+        // dE/dh_t, so one phase per step: step t's product for the block, then straight on to
+        // the block's pointwise math of step t-1 (phase 0 has only step T-1's pointwise math).
+        product.for_each_step_block(steps + 1, |phase, units| {
+            if phase == 0 {
+                return pointwise(steps - 1, &units);
+            }
+            let t = steps - phase;
+            product_part(t, &units);
+            if t > 0 {
+                pointwise(t - 1, &units);
+            }
         });
     } else {
         for t in (0..steps).rev() {
@@ -363,16 +393,11 @@ pub fn backward_sequence(w: RecurrentWeights<'_>, cache: &SequenceCache, d: Sequ
     let dg_hidden = if dgh.is_empty() { &dgx } else { &dgh };
     let mut w_hh = vec![0.0; gh * hidden];
     sgemm(gh, hidden, rows, 1.0, Operand::packed(dg_hidden, gh, rows, true), Operand::packed(&cache.h[..rows * hidden], rows, hidden, false), 0.0, &mut w_hh, hidden);
-    let column_sums = |dg: &[f32]| {
-        let mut sums = vec![0.0f32; gh];
-        dg.chunks(gh).for_each(|row| simd::binary_inplace(BinaryOp::Add, &mut sums, row));
-        sums
-    };
-    let b_ih = column_sums(&dgx);
+    let b_ih = column_sums(&dgx, gh);
     let mut g = RecurrentGrads {
         w_ih: input_projection::weight_grad(&dgx, &cache.x, cache.sparse.as_ref(), rows, input, gh),
         w_hh,
-        b_hh: if dgh.is_empty() { b_ih.clone() } else { column_sums(&dgh) },
+        b_hh: if dgh.is_empty() { b_ih.clone() } else { column_sums(&dgh, gh) },
         b_ih,
         peephole: dpeephole,
         x: Vec::new(),

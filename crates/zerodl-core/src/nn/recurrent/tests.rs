@@ -247,3 +247,17 @@ fn packed_batches_match_samples_run_alone() {
         assert!(w_ih_sum.iter().zip(&g_all.w_ih).all(|(a, b)| (a - b).abs() < 1e-4), "{kind:?} dW_ih");
     }
 }
+
+/// Bias gradients split by columns between threads (400 x 203: big enough to split, a ragged last
+/// block) are exactly the row-order sums.
+#[test]
+fn column_sums_split_between_threads_are_the_row_order_sums() {
+    let (rows, cols) = (400, 203);
+    let m = uniform_vec(rows * cols, -1.0, 1.0, 11);
+    let mut want = vec![0.0f32; cols];
+    for row in m.chunks(cols) {
+        want.iter_mut().zip(row).for_each(|(s, v)| *s += v);
+    }
+    assert_eq!(sequence::column_sums(&m, cols), want);
+    assert_eq!(sequence::column_sums(&[], 0), Vec::<f32>::new());
+}
