@@ -6,6 +6,7 @@ pub mod gemm;
 pub mod gemv;
 pub mod packed_gemm;
 pub mod simd;
+pub mod transpose;
 
 /// The base pointer of an output matrix, shared by threads that each write a disjoint block of
 /// it (the parallel GEMMs split C by rows, columns or panels).

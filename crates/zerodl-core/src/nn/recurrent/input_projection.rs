@@ -7,6 +7,7 @@ use super::scratch::Scratch;
 use super::step_product::Disjoint;
 use crate::kernels::gemm::{sgemm, Operand};
 use crate::kernels::simd;
+use crate::kernels::transpose::transposed;
 use crate::parallel;
 
 /// The sparse path is taken when at most one value in this many is nonzero (measured on the
@@ -48,17 +49,6 @@ impl SparseRows {
     }
 }
 
-/// W (n x k) transposed, k x n.
-fn transpose(w: &[f32], n: usize, k: usize) -> Vec<f32> {
-    let mut t = vec![0.0f32; w.len()];
-    for (i, row) in w.chunks(k).enumerate().take(n) {
-        for (j, &v) in row.iter().enumerate() {
-            t[j * n + i] = v;
-        }
-    }
-    t
-}
-
 /// Below this many multiply-adds the sparse paths stay on the calling thread.
 const PARALLEL_FROM: usize = 64 * 1024;
 
@@ -83,7 +73,7 @@ pub(super) fn project(x: &[f32], sparse: Option<&SparseRows>, w_ih: &[f32], b_ih
         return xp;
     };
     // Row j of W_ih^T is what feature j adds to every gate.
-    let w_t = transpose(w_ih, gh, width);
+    let w_t = transposed(w_ih, gh, width);
     let out = Disjoint::new(&mut xp);
     let (helpers, count, per) = blocks(rows, sparse.vals.len() * gh);
     parallel::team::for_each_block(helpers, count, |block| {
@@ -122,7 +112,7 @@ pub(super) fn weight_grad(dg: &[f32], x: &[f32], sparse: Option<&SparseRows>, ro
             }
         }
     });
-    transpose(&dw_t, width, gh)
+    transposed(&dw_t, width, gh)
 }
 
 #[cfg(test)]
