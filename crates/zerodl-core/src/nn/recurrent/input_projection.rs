@@ -1,10 +1,12 @@
-//! The input side of a recurrent layer, for every step at once: XP = X W_ih^T + b_ih before the
-//! recurrence, dW_ih = dG^T X after it. Mostly-zero inputs (one-hot characters, as a char LM
+//! The input side of a recurrent layer: XP = X W_ih^T + b_ih for the recurrence to read,
+//! dW_ih = dG^T X after it. Mostly-zero inputs (one-hot characters, as a char LM
 //! feeds them) take a sparse path that reads only W_ih's columns of the nonzero features: a
 //! dense GEMM would spend nearly all of its multiplications on zeros.
 
+use std::ops::Range;
+
 use super::scratch::Scratch;
-use super::step_product::Disjoint;
+use super::step_product::{gate_parts, Disjoint};
 use crate::kernels::gemm::{sgemm, Operand};
 use crate::kernels::simd;
 use crate::kernels::transpose::transposed;
@@ -24,13 +26,12 @@ pub(super) struct SparseRows {
 }
 
 impl SparseRows {
-    /// X (rows x width) in sparse form, or `None` when too many of its values are nonzero for
-    /// that to pay.
-    pub fn of(x: &[f32], rows: usize, width: usize) -> Option<SparseRows> {
-        let budget = x.len() / SPARSE_FROM;
-        let mut sparse = SparseRows { starts: Vec::with_capacity(rows + 1), cols: Vec::new(), vals: Vec::new() };
-        sparse.starts.push(0);
-        for row in x.chunks(width).take(rows) {
+    /// X, given row by row (`len` values in all), in sparse form, or `None` when too many of its
+    /// values are nonzero for that to pay.
+    pub fn of<'x>(rows: impl Iterator<Item = &'x [f32]>, len: usize) -> Option<SparseRows> {
+        let budget = len / SPARSE_FROM;
+        let mut sparse = SparseRows { starts: vec![0], cols: Vec::new(), vals: Vec::new() };
+        for row in rows {
             for (j, &v) in row.iter().enumerate().filter(|(_, &v)| v != 0.0) {
                 if sparse.cols.len() == budget {
                     return None;
@@ -60,35 +61,58 @@ fn blocks(len: usize, work: usize) -> (usize, usize, usize) {
     (threads - 1, len.div_ceil(per), per)
 }
 
-/// XP = X W_ih^T + b_ih: X (rows x width), W_ih (gh x width); XP is rows x gh.
-pub(super) fn project(x: &[f32], sparse: Option<&SparseRows>, w_ih: &[f32], b_ih: &[f32], rows: usize, width: usize) -> Scratch {
-    let gh = b_ih.len();
-    // Every row starts as the bias (written once, not zeroed first: 8 MB on the W4 shape).
-    let mut xp = Scratch::dirty(rows * gh);
-    let Some(sparse) = sparse else {
+/// Each step's input projections XP = X W_ih^T + b_ih (X rows x width, W_ih gh x width), as the
+/// recurrence reads them.
+pub(super) enum Projection<'a> {
+    /// Dense inputs: every row at once, one GEMM before the recurrence; rows x gh.
+    Computed(Scratch),
+    /// Sparse inputs (one-hot characters): a row's projections are formed where they are read,
+    /// b_ih plus the rows of W_ih^T of its nonzero features, instead of written to a rows x gh
+    /// buffer and read back (8 MB each way on the W4 shape, too big for any cache).
+    Formed { w_t: Vec<f32>, x: &'a SparseRows, b_ih: &'a [f32] },
+}
+
+impl<'a> Projection<'a> {
+    pub fn new(x: &[f32], sparse: Option<&'a SparseRows>, w_ih: &[f32], b_ih: &'a [f32], rows: usize, width: usize) -> Projection<'a> {
+        let gh = b_ih.len();
+        if let Some(x) = sparse {
+            // Row j of W_ih^T is what feature j adds to every gate.
+            return Projection::Formed { w_t: transposed(w_ih, gh, width), x, b_ih };
+        }
+        // Every row starts as the bias (written once, not zeroed first).
+        let mut xp = Scratch::dirty(rows * gh);
         if gh > 0 {
             xp.chunks_mut(gh).for_each(|row| row.copy_from_slice(b_ih));
         }
         sgemm(rows, gh, width, 1.0, Operand::packed(x, rows, width, false), Operand::packed(w_ih, width, gh, true), 1.0, &mut xp, gh);
-        return xp;
-    };
-    // Row j of W_ih^T is what feature j adds to every gate.
-    let w_t = transposed(w_ih, gh, width);
-    let out = Disjoint::new(&mut xp);
-    let (helpers, count, per) = blocks(rows, sparse.vals.len() * gh);
-    parallel::team::for_each_block(helpers, count, |block| {
-        for r in block * per..((block + 1) * per).min(rows) {
-            // SAFETY: each block writes its own rows.
-            let row = unsafe { out.part(r * gh, gh) };
-            // The bias here rather than in a pass of its own: the row is still in cache for
-            // the additions, and the threads share the writing.
-            row.copy_from_slice(b_ih);
-            for (j, v) in sparse.row(r) {
-                simd::axpy(v, &w_t[j * gh..(j + 1) * gh], row);
+        Projection::Computed(xp)
+    }
+
+    /// Values a caller's buffer for [`Self::gate_parts`] needs.
+    pub fn buffer_len(&self, count: usize, units: usize) -> usize {
+        if matches!(self, Projection::Formed { .. }) { count * units } else { 0 }
+    }
+
+    /// Row r's projections of `units` of each of `count` gate blocks of `hidden` values (the rest
+    /// empty). Formed ones are written to `buf` ([`Self::buffer_len`] values) and read from there.
+    pub fn gate_parts<'s>(&'s self, r: usize, hidden: usize, count: usize, units: &Range<usize>, buf: &'s mut [f32]) -> [&'s [f32]; 4] {
+        let gh = hidden * count;
+        let Projection::Formed { w_t, x, b_ih } = self else {
+            let Projection::Computed(xp) = self else { unreachable!() };
+            return gate_parts(&xp[r * gh..(r + 1) * gh], hidden, count, units);
+        };
+        let n = units.len();
+        for (g, out) in buf[..count * n].chunks_mut(n.max(1)).enumerate() {
+            let cols = g * hidden + units.start..g * hidden + units.end;
+            out.copy_from_slice(&b_ih[cols.clone()]);
+            for (j, v) in x.row(r) {
+                simd::axpy(v, &w_t[j * gh..(j + 1) * gh][cols.clone()], out);
             }
         }
-    });
-    xp
+        let buf: &'s [f32] = buf;
+        let part = |g: usize| if g < count { &buf[g * n..(g + 1) * n] } else { &[][..] };
+        [part(0), part(1), part(2), part(3)]
+    }
 }
 
 /// dW_ih = dG^T X: dG (rows x gh), X (rows x width); the result is gh x width.
@@ -120,7 +144,7 @@ mod tests {
     use super::*;
     use crate::random::uniform_vec;
 
-    /// The sparse path gives the dense GEMMs' results (one-hot rows, rows with a few values,
+    /// The sparse paths give the dense GEMMs' results (one-hot rows, rows with a few values,
     /// all-zero rows), and dense inputs are left to the GEMMs.
     #[test]
     fn sparse_path_matches_the_dense_one() {
@@ -134,11 +158,22 @@ mod tests {
                 x[r * width + (r * 11 + 3) % width] = -0.5 - r as f32 / 10.0;
             }
         }
-        let sparse = SparseRows::of(&x, rows, width).expect("1-2 values in 65 is sparse");
+        let sparse = SparseRows::of(x.chunks(width), x.len()).expect("1-2 values in 65 is sparse");
         let (w_ih, b_ih, dg) = (uniform_vec(gh * width, -1.0, 1.0, 1), uniform_vec(gh, -1.0, 1.0, 2), uniform_vec(rows * gh, -1.0, 1.0, 3));
         let close = |a: &[f32], b: &[f32]| a.iter().zip(b).all(|(a, b)| (a - b).abs() <= 1e-5 * (1.0 + b.abs()));
-        assert!(close(&project(&x, Some(&sparse), &w_ih, &b_ih, rows, width), &project(&x, None, &w_ih, &b_ih, rows, width)));
+        // Three gates of 32 units; every row, all units and a ragged range of them.
+        let (formed, computed) = (Projection::new(&x, Some(&sparse), &w_ih, &b_ih, rows, width), Projection::new(&x, None, &w_ih, &b_ih, rows, width));
+        assert!(matches!(formed, Projection::Formed { .. }) && matches!(computed, Projection::Computed(_)));
+        for units in [0..32, 5..17] {
+            let mut buf = vec![f32::NAN; formed.buffer_len(3, units.len())];
+            for r in 0..rows {
+                let want = computed.gate_parts(r, 32, 3, &units, &mut []);
+                let got = formed.gate_parts(r, 32, 3, &units, &mut buf);
+                assert!(got.iter().zip(&want).all(|(g, w)| g.len() == w.len() && close(g, w)), "row {r}, units {units:?}");
+            }
+        }
         assert!(close(&weight_grad(&dg, &x, Some(&sparse), rows, width, gh), &weight_grad(&dg, &x, None, rows, width, gh)));
-        assert!(SparseRows::of(&uniform_vec(rows * width, 0.5, 1.0, 4), rows, width).is_none());
+        let dense = uniform_vec(rows * width, 0.5, 1.0, 4);
+        assert!(SparseRows::of(dense.chunks(width), dense.len()).is_none());
     }
 }

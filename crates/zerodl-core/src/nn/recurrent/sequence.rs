@@ -3,7 +3,7 @@
 use std::ops::Range;
 
 use super::cell::{step_backward, step_forward, CellKind, StepGrads, StepIn, StepOut, StepSaved};
-use super::input_projection::{self, SparseRows};
+use super::input_projection::{self, Projection, SparseRows};
 use super::scratch::Scratch;
 use super::step_product::{gate_parts, Disjoint, StepProduct};
 use crate::kernels::gemm::{sgemm, Operand};
@@ -54,7 +54,7 @@ pub struct SequenceCache {
     pub shape: SequenceShape,
     /// Empty when every sequence is full length.
     lengths: Vec<usize>,
-    /// Inputs, [T, B, D].
+    /// Inputs, [T, B, D] (empty when `sparse` holds them).
     x: Scratch,
     /// The same, when sparse enough for the sparse input paths.
     sparse: Option<SparseRows>,
@@ -139,10 +139,12 @@ pub fn forward_sequence(kind: CellKind, w: RecurrentWeights<'_>, shape: Sequence
     let gh = kind.gates() * hidden;
     let (bh, rows) = (batch * hidden, batch * steps);
     let lengths: Vec<usize> = input.lengths.filter(|l| l.iter().any(|&n| n < steps)).map(<[usize]>::to_vec).unwrap_or_default();
-    let x_tm = swap_to_scratch(input.x, batch, steps, width);
-    // Input projection of every step at once: XP = X W_ih^T + b_ih, [T*B, G*H].
-    let sparse = SparseRows::of(&x_tm, rows, width);
-    let xp = input_projection::project(&x_tm, sparse.as_ref(), w.w_ih, w.b_ih, rows, width);
+    // Time-major, the input rows of each step are contiguous. Sparse inputs are read only in
+    // sparse form; dense ones by the projection GEMM and, in backward, the dW_ih GEMM.
+    let sparse = SparseRows::of(swapped_rows(input.x, batch, steps, width), input.x.len());
+    let x_tm = if sparse.is_some() { Scratch::empty() } else { swap_to_scratch(input.x, batch, steps, width) };
+    // Input projection of every step: XP = X W_ih^T + b_ih, [T*B, G*H].
+    let xp = Projection::new(&x_tm, sparse.as_ref(), w.w_ih, w.b_ih, rows, width);
     // Every step writes all of h_t and c_t (padding copies them through): only the initial
     // states need setting.
     let initial = |state: &mut Scratch, given: &[f32]| if given.is_empty() { state[..bh].fill(0.0) } else { state[..bh].copy_from_slice(given) };
@@ -182,7 +184,7 @@ pub fn forward_sequence(kind: CellKind, w: RecurrentWeights<'_>, shape: Sequence
     let gate_math = |t: usize, units: &Range<usize>| unsafe {
         let n = units.len();
         let (h_prev, c_prev) = (h_all.view(t * bh, bh), c_all.view(t * bh, bh));
-        let xp_t = &xp[t * bgh..(t + 1) * bgh];
+        let mut xp_buf = vec![0.0f32; xp.buffer_len(gate_count, n)];
         for b in 0..batch {
             let (hs, row) = (b * hidden + units.start, b * gh);
             let (h_out, c_out) = (h_all.part((t + 1) * bh + hs, n), c_all.part((t + 1) * bh + hs, n));
@@ -195,7 +197,7 @@ pub fn forward_sequence(kind: CellKind, w: RecurrentWeights<'_>, shape: Sequence
             }
             let [hp0, hp1, hp2, hp3] = hp_buf.gate_parts(hp_at(t) + row, hidden, gate_count, units);
             let step = StepIn {
-                xp: gate_parts(&xp_t[row..row + gh], hidden, gate_count, units),
+                xp: xp.gate_parts(t * batch + b, hidden, gate_count, units, &mut xp_buf),
                 hp: [hp0, hp1, hp2, hp3],
                 peephole: peephole_parts(w.peephole, hidden, units),
                 h_prev: &h_prev[hs..hs + n],

@@ -261,3 +261,41 @@ fn column_sums_split_between_threads_are_the_row_order_sums() {
     assert_eq!(sequence::column_sums(&m, cols), want);
     assert_eq!(sequence::column_sums(&[], 0), Vec::<f32>::new());
 }
+
+/// One-hot inputs take the sparse paths (projections formed per row from W_ih^T, dW_ih by
+/// scatter): they give what the dense GEMMs give for the same inputs with an extra always-one
+/// feature of zero weight (2 values in 11: too many for the sparse paths), on the blocked batch
+/// path and on the one-sequence path.
+#[test]
+fn one_hot_inputs_match_the_dense_paths() {
+    let (steps, input, hidden) = (5, 10, 200);
+    for (kind, batch) in [(CellKind::Lstm, 8), (CellKind::Gru, 8), (CellKind::Lstm, 1)] {
+        let gh = kind.gates() * hidden;
+        let w_ih = uniform_vec(gh * input, -0.5, 0.5, 1);
+        let sparse = Layer { kind, input, hidden, w_ih: w_ih.clone(), w_hh: uniform_vec(gh * hidden, -0.1, 0.1, 2), b_ih: uniform_vec(gh, -0.3, 0.3, 3), b_hh: uniform_vec(gh, -0.3, 0.3, 4) };
+        let dense = Layer { input: input + 1, w_ih: w_ih.chunks(input).flat_map(|row| row.iter().copied().chain([0.0])).collect(), ..Layer { kind, input, hidden, w_ih: Vec::new(), w_hh: sparse.w_hh.clone(), b_ih: sparse.b_ih.clone(), b_hh: sparse.b_hh.clone() } };
+        let rows = batch * steps;
+        let (mut x1, mut x2) = (vec![0.0f32; rows * input], vec![0.0f32; rows * (input + 1)]);
+        for r in 0..rows {
+            x1[r * input + (r * 7) % input] = 1.0;
+            x2[r * (input + 1) + (r * 7) % input] = 1.0;
+            x2[r * (input + 1) + input] = 1.0;
+        }
+        let u = uniform_vec(rows * hidden, -1.0, 1.0, 5);
+        let run = |l: &Layer, x: &[f32]| {
+            let out = l.run(x, batch, steps, &[], &[]);
+            let g = backward_sequence(l.weights(), out.cache.as_ref().unwrap(), SequenceGradsIn { outputs: &u, ..Default::default() });
+            (out, g)
+        };
+        let ((o1, g1), (o2, g2)) = (run(&sparse, &x1), run(&dense, &x2));
+        let near = |a: &[f32], b: &[f32], what: &str| assert!(a.len() == b.len() && a.iter().zip(b).all(|(a, b)| (a - b).abs() < 1e-5), "{kind:?} batch {batch}: {what}");
+        near(&o1.outputs, &o2.outputs, "outputs");
+        near(&o1.h_last, &o2.h_last, "h_n");
+        near(&g1.w_hh, &g2.w_hh, "dW_hh");
+        near(&g1.b_ih, &g2.b_ih, "db_ih");
+        let dense_w_ih: Vec<f32> = g2.w_ih.chunks(input + 1).flat_map(|row| row[..input].iter().copied()).collect();
+        near(&g1.w_ih, &dense_w_ih, "dW_ih");
+        let dense_x: Vec<f32> = g2.x.chunks(input + 1).flat_map(|row| row[..input].iter().copied()).collect();
+        near(&g1.x, &dense_x, "dx");
+    }
+}
