@@ -100,19 +100,47 @@ fn swapped_rows(src: &[f32], outer: usize, inner: usize, width: usize) -> impl I
     (0..inner).flat_map(move |b| (0..outer).map(move |a| &src[(a * inner + b) * width..(a * inner + b + 1) * width]))
 }
 
+/// Below this many values a swap stays on the calling thread.
+const PARALLEL_SWAP_FROM: usize = 256 * 1024;
+
+/// Writes the rows of `src` ([outer, inner, width]) to `dst` in [inner, outer] order, the rows
+/// split between the team's threads when there are many (2 MB each way per W4 step, which the
+/// helper would otherwise wait out).
+///
+/// # Safety
+/// `dst` is valid for `src.len()` writes and nothing else uses them meanwhile.
+unsafe fn swap_rows_to(src: &[f32], outer: usize, inner: usize, width: usize, dst: CPtr) {
+    let rows = outer * inner;
+    let threads = if src.len() < PARALLEL_SWAP_FROM { 1 } else { parallel::num_threads() };
+    let per = rows.div_ceil(threads).max(1);
+    parallel::team::for_each_block(threads - 1, rows.div_ceil(per), |block| {
+        for q in block * per..((block + 1) * per).min(rows) {
+            // Output row q = b * outer + a is input row a * inner + b.
+            let (b, a) = (q / outer, q % outer);
+            std::ptr::copy_nonoverlapping(src.as_ptr().add((a * inner + b) * width), dst.at(q * width), width);
+        }
+    });
+}
+
 /// [B, T, W] <-> [T, B, W], as a new vector written once (not zeroed first).
 pub(super) fn swap_batch_time(src: &[f32], outer: usize, inner: usize, width: usize) -> Vec<f32> {
+    assert_eq!(src.len(), outer * inner * width, "swap: buffer and shape disagree");
     let mut out = Vec::with_capacity(src.len());
-    swapped_rows(src, outer, inner, width).for_each(|row| out.extend_from_slice(row));
+    // SAFETY: the swap writes every one of the len values (through a raw pointer, no reference
+    // to the uninitialised memory), then the length covers them.
+    unsafe {
+        swap_rows_to(src, outer, inner, width, CPtr(out.as_mut_ptr()));
+        out.set_len(src.len());
+    }
     out
 }
 
 /// The same into a scratch buffer.
 fn swap_to_scratch(src: &[f32], outer: usize, inner: usize, width: usize) -> Scratch {
+    assert_eq!(src.len(), outer * inner * width, "swap: buffer and shape disagree");
     let mut out = Scratch::dirty(src.len());
-    if width > 0 {
-        out.chunks_mut(width).zip(swapped_rows(src, outer, inner, width)).for_each(|(to, row)| to.copy_from_slice(row));
-    }
+    // SAFETY: the scratch buffer holds len values and is this call's alone.
+    unsafe { swap_rows_to(src, outer, inner, width, CPtr(out.as_mut_ptr())) };
     out
 }
 

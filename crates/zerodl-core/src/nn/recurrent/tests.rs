@@ -299,3 +299,16 @@ fn one_hot_inputs_match_the_dense_paths() {
         near(&g1.x, &dense_x, "dx");
     }
 }
+
+/// [B, T, W] <-> [T, B, W] both ways, small and big enough to be split between threads.
+#[test]
+fn batch_time_swaps_round_trip() {
+    for (outer, inner, width) in [(3, 5, 7), (7, 3, 20_000)] {
+        let src = uniform_vec(outer * inner * width, -1.0, 1.0, 1);
+        let swapped = sequence::swap_batch_time(&src, outer, inner, width);
+        for (a, b) in (0..outer).flat_map(|a| (0..inner).map(move |b| (a, b))) {
+            assert_eq!(swapped[(b * outer + a) * width..][..width], src[(a * inner + b) * width..][..width]);
+        }
+        assert_eq!(sequence::swap_batch_time(&swapped, inner, outer, width), src);
+    }
+}
