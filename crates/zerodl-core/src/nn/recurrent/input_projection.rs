@@ -7,7 +7,7 @@ use std::ops::Range;
 
 use super::scratch::Scratch;
 use super::step_product::{gate_parts, Disjoint};
-use crate::kernels::gemm::{sgemm, Operand};
+use crate::kernels::gemm::{sgemm_on_team, Operand};
 use crate::kernels::simd;
 use crate::kernels::transpose::transposed;
 use crate::parallel;
@@ -84,7 +84,7 @@ impl<'a> Projection<'a> {
         if gh > 0 {
             xp.chunks_mut(gh).for_each(|row| row.copy_from_slice(b_ih));
         }
-        sgemm(rows, gh, width, 1.0, Operand::packed(x, rows, width, false), Operand::packed(w_ih, width, gh, true), 1.0, &mut xp, gh);
+        sgemm_on_team(rows, gh, width, 1.0, Operand::packed(x, rows, width, false), Operand::packed(w_ih, width, gh, true), 1.0, &mut xp, gh);
         Projection::Computed(xp)
     }
 
@@ -119,7 +119,7 @@ impl<'a> Projection<'a> {
 pub(super) fn weight_grad(dg: &[f32], x: &[f32], sparse: Option<&SparseRows>, rows: usize, width: usize, gh: usize) -> Vec<f32> {
     let Some(sparse) = sparse else {
         let mut dw = vec![0.0f32; gh * width];
-        sgemm(gh, width, rows, 1.0, Operand::packed(dg, gh, rows, true), Operand::packed(x, rows, width, false), 0.0, &mut dw, width);
+        sgemm_on_team(gh, width, rows, 1.0, Operand::packed(dg, gh, rows, true), Operand::packed(x, rows, width, false), 0.0, &mut dw, width);
         return dw;
     };
     // Accumulate dW_ih^T (width x gh), row j += x_rj dG_r, split by columns (gates' units).

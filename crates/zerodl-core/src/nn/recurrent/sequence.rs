@@ -6,7 +6,7 @@ use super::cell::{step_backward, step_forward, CellKind, StepGrads, StepIn, Step
 use super::input_projection::{self, Projection, SparseRows};
 use super::scratch::Scratch;
 use super::step_product::{gate_parts, Disjoint, StepProduct};
-use crate::kernels::gemm::{sgemm, Operand};
+use crate::kernels::gemm::{sgemm_on_team, Operand};
 use crate::kernels::CPtr;
 use crate::kernels::simd::{self, BinaryOp};
 use crate::parallel;
@@ -422,7 +422,7 @@ pub fn backward_sequence(w: RecurrentWeights<'_>, cache: &SequenceCache, d: Sequ
     // Weight gradients for all steps at once: dW_ih = dGx^T X, dW_hh = dGh^T H_prev, biases = sums.
     let dg_hidden = if dgh.is_empty() { &dgx } else { &dgh };
     let mut w_hh = vec![0.0; gh * hidden];
-    sgemm(gh, hidden, rows, 1.0, Operand::packed(dg_hidden, gh, rows, true), Operand::packed(&cache.h[..rows * hidden], rows, hidden, false), 0.0, &mut w_hh, hidden);
+    sgemm_on_team(gh, hidden, rows, 1.0, Operand::packed(dg_hidden, gh, rows, true), Operand::packed(&cache.h[..rows * hidden], rows, hidden, false), 0.0, &mut w_hh, hidden);
     let b_ih = column_sums(&dgx, gh);
     let mut g = RecurrentGrads {
         w_ih: input_projection::weight_grad(&dgx, &cache.x, cache.sparse.as_ref(), rows, input, gh),
@@ -436,7 +436,7 @@ pub fn backward_sequence(w: RecurrentWeights<'_>, cache: &SequenceCache, d: Sequ
     };
     if !d.skip_input_grad {
         let mut dx_tm = vec![0.0f32; rows * input];
-        sgemm(rows, input, gh, 1.0, Operand::packed(&dgx, rows, gh, false), Operand::packed(w.w_ih, gh, input, false), 0.0, &mut dx_tm, input);
+        sgemm_on_team(rows, input, gh, 1.0, Operand::packed(&dgx, rows, gh, false), Operand::packed(w.w_ih, gh, input, false), 0.0, &mut dx_tm, input);
         g.x = swap_batch_time(&dx_tm, steps, batch, input);
     }
     g
