@@ -18,6 +18,9 @@ use std::time::{Duration, Instant};
 /// How long an idle helper spins for the next job before parking.
 pub const LINGER: Duration = Duration::from_micros(300);
 
+/// An idle helper yields its core once in this many spins (a few microseconds).
+const YIELD_EVERY: u32 = 64;
+
 /// A job: called once on every participating thread; it must split its work itself (e.g. by
 /// taking blocks from an atomic counter).
 type Job<'a> = &'a (dyn Fn() + Sync);
@@ -75,8 +78,16 @@ fn helper_loop(s: &'static Shared) {
         let deadline = Instant::now() + LINGER;
         let hush = s.hush.load(SeqCst);
         let mut state = s.state.load(SeqCst);
+        let mut spins = 0u32;
         while state == seen && Instant::now() < deadline && s.hush.load(SeqCst) == hush {
-            std::hint::spin_loop();
+            spins = spins.wrapping_add(1);
+            if spins.is_multiple_of(YIELD_EVERY) {
+                // Lets a thread that became runnable on this core (the caller of the next job,
+                // woken by Node's event loop) run now rather than wait for the spin to end.
+                std::thread::yield_now();
+            } else {
+                std::hint::spin_loop();
+            }
             state = s.state.load(SeqCst);
         }
         if state == seen {
