@@ -200,7 +200,8 @@ mod tests {
     use crate::random::uniform_vec;
 
     /// Against the general GEMM, every SIMD level, both layouts of B, ragged sizes (rows not a
-    /// multiple of 6, columns not of 16), strided A and C, and sizes big enough to split (and to pack in parallel, 300 x 200 into an odd number of panels, the last one ragged).
+    /// multiple of 6, columns not of 16), strided A and C, and sizes big enough to split and to
+    /// pack in parallel (300 x 200: an odd number of panels, the last one ragged).
     #[test]
     fn matches_the_general_gemm() {
         for &(m, k, n) in &[(1, 1, 1), (7, 5, 17), (32, 256, 1024), (13, 33, 40), (32, 1024, 256), (2, 128, 512), (3, 300, 200)] {

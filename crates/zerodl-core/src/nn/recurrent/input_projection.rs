@@ -97,9 +97,9 @@ impl<'a> Projection<'a> {
     /// empty). Formed ones are written to `buf` ([`Self::buffer_len`] values) and read from there.
     pub fn gate_parts<'s>(&'s self, r: usize, hidden: usize, count: usize, units: &Range<usize>, buf: &'s mut [f32]) -> [&'s [f32]; 4] {
         let gh = hidden * count;
-        let Projection::Formed { w_t, x, b_ih } = self else {
-            let Projection::Computed(xp) = self else { unreachable!() };
-            return gate_parts(&xp[r * gh..(r + 1) * gh], hidden, count, units);
+        let (w_t, x, b_ih) = match self {
+            Projection::Computed(xp) => return gate_parts(&xp[r * gh..(r + 1) * gh], hidden, count, units),
+            Projection::Formed { w_t, x, b_ih } => (w_t, x, b_ih),
         };
         let n = units.len();
         for (g, out) in buf[..count * n].chunks_mut(n.max(1)).enumerate() {
