@@ -50,7 +50,8 @@ pub fn backend() -> Backend {
 /// between its backward recurrence and the next layer): production keeps it on the helper team
 /// at every size. Handing it to the rayon pool would park the spinning helper and wake two cold
 /// workers, then wake the helper again for the next job: on a shared VM those wake-ups were
-/// where W4's slow steps came from (p90 of a train step 34-36 -> 29-31 ms, median 0.3 ms less).
+/// where many of W4's slow steps came from (Rust W4 train step, three alternated runs of 40:
+/// p90 34-36 -> 29-31 ms, median 0.3-0.8 ms less).
 #[allow(clippy::too_many_arguments)]
 pub fn sgemm_on_team(m: usize, n: usize, k: usize, alpha: f32, a: Operand<'_>, b: Operand<'_>, beta: f32, c: &mut [f32], ldc: usize) {
     let backend = match backend() {
