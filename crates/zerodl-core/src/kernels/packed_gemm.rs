@@ -42,21 +42,16 @@ impl PackedB {
                 }
             }
         };
-        let threads = parallel::num_threads();
-        if k * n < PARALLEL_PACK_FROM || threads < 2 || count < 2 {
-            panels.chunks_mut(k * NR).enumerate().for_each(|(p, panel)| pack(p, panel));
-        } else {
-            // A recurrent layer packs W_hh at every call, and the team would otherwise wait.
-            let base = CPtr(panels.as_mut_ptr());
-            let per = count.div_ceil(threads);
-            parallel::team::for_each_block(threads - 1, count.div_ceil(per), |block| {
-                for p in block * per..((block + 1) * per).min(count) {
-                    // SAFETY: panel p is its own k * NR values of `panels`, and each block packs
-                    // its own panels.
-                    pack(p, unsafe { std::slice::from_raw_parts_mut(base.at(p * k * NR), k * NR) });
-                }
-            });
-        }
+        // A recurrent layer packs W_hh at every call: big ones on the team, which would otherwise
+        // wait.
+        let base = CPtr(panels.as_mut_ptr());
+        parallel::team::for_each_range(count, k * n >= PARALLEL_PACK_FROM && count >= 2, 1, |ps| {
+            for p in ps {
+                // SAFETY: panel p is its own k * NR values of `panels`, and each range packs its
+                // own panels.
+                pack(p, unsafe { std::slice::from_raw_parts_mut(base.at(p * k * NR), k * NR) });
+            }
+        });
         PackedB { k, n, panels }
     }
 

@@ -179,6 +179,15 @@ pub fn for_each_block(helpers: usize, blocks: usize, block: impl Fn(usize) + Syn
     run(helpers, &work);
 }
 
+/// Runs `f` on consecutive ranges covering `0..len`, one per thread (the caller and the
+/// helpers) when `parallel`, each a multiple of `align` long but the last; else on `0..len` on
+/// the calling thread. For one pass over a big buffer split evenly, e.g. by columns or rows.
+pub fn for_each_range(len: usize, parallel: bool, align: usize, f: impl Fn(std::ops::Range<usize>) + Sync) {
+    let threads = if parallel { super::num_threads() } else { 1 };
+    let per = len.div_ceil(threads).next_multiple_of(align).max(1);
+    for_each_block(threads - 1, len.div_ceil(per), |i| f(i * per..((i + 1) * per).min(len)));
+}
+
 /// Runs `block(phase, i)` for every phase in `0..phases` and every i in `0..blocks`, in one team
 /// job: no block of phase p starts before every block of phase p-1 has finished. This is a barrier
 /// per phase (a recurrent layer's time steps) for the price of a few atomics, not of a job per
@@ -204,9 +213,14 @@ pub fn for_each_phase_block(helpers: usize, phases: usize, blocks: usize, block:
         }
     }
     let claim = |phase: usize, i: usize| claims[i].0.compare_exchange(phase, phase + 1, SeqCst, SeqCst).is_ok();
-    let run_block = |phase: usize, i: usize| {
-        let _finished = Finished(&done);
-        block(phase, i);
+    // Runs those of `candidates` nobody has claimed in `phase` yet.
+    let take_unclaimed = |phase: usize, candidates: &mut dyn Iterator<Item = usize>| {
+        for i in candidates {
+            if claims[i].0.load(SeqCst) == phase && claim(phase, i) {
+                let _finished = Finished(&done);
+                block(phase, i);
+            }
+        }
     };
     // Spins until `target` blocks are done; every so often runs any unclaimed block of the phase
     // that may start now (all earlier phases done).
@@ -219,12 +233,7 @@ pub fn for_each_phase_block(helpers: usize, phases: usize, blocks: usize, block:
             }
             spins = spins.wrapping_add(1);
             if spins.is_multiple_of(STEAL_AFTER_SPINS) {
-                let running = finished / blocks;
-                for (i, c) in claims.iter().enumerate() {
-                    if c.0.load(SeqCst) == running && claim(running, i) {
-                        run_block(running, i);
-                    }
-                }
+                take_unclaimed(finished / blocks, &mut (0..blocks));
             }
             std::hint::spin_loop();
         }
@@ -249,11 +258,7 @@ pub fn for_each_phase_block(helpers: usize, phases: usize, blocks: usize, block:
             // has not started (that thread got less CPU, or has more to do), once the phase may
             // start (it may not have waited: its own blocks can all have been taken).
             if blocks > threads && done.load(SeqCst) >= phase * blocks {
-                for i in (own.end..blocks).chain(0..own.start) {
-                    if claims[i].0.load(SeqCst) == phase && claim(phase, i) {
-                        run_block(phase, i);
-                    }
-                }
+                take_unclaimed(phase, &mut (own.end..blocks).chain(0..own.start));
             }
         }
         wait_for(phases * blocks);
@@ -298,6 +303,20 @@ mod tests {
                 });
             }
         });
+    }
+
+    #[test]
+    fn ranges_cover_every_index_once_in_aligned_pieces() {
+        for (len, parallel, align) in [(0usize, true, 8usize), (3, true, 8), (203, true, 8), (203, false, 8), (1000, true, 1)] {
+            let hits: Vec<AtomicUsize> = (0..len).map(|_| AtomicUsize::new(0)).collect();
+            for_each_range(len, parallel, align, |r| {
+                assert!(r.start.is_multiple_of(align) && (r.len().is_multiple_of(align) || r.end == len), "{r:?} of {len}");
+                r.for_each(|i| {
+                    hits[i].fetch_add(1, SeqCst);
+                });
+            });
+            assert!(hits.iter().all(|h| h.load(SeqCst) == 1), "len {len}");
+        }
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! backward to the pre-activation gradients, over any range of units. The matrix products live in
 //! step_product.rs and input_projection.rs.
 
-use crate::kernels::simd::{self, UnaryOp};
+use crate::kernels::simd::{self, BinaryOp, UnaryOp};
 use crate::nn::activation::Activation;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -58,7 +58,7 @@ pub fn step_forward(kind: CellKind, s: &StepIn<'_>, out: &mut StepOut<'_>) {
     match kind {
         CellKind::Rnn(act) => {
             let g = &mut *out.gates[0];
-            sum_into(g, &xp[0][..n], &hp[0][..n]);
+            simd::binary(BinaryOp::Add, &xp[0][..n], &hp[0][..n], g);
             act.forward(g, n);
             out.h.copy_from_slice(g);
         }
@@ -67,10 +67,10 @@ pub fn step_forward(kind: CellKind, s: &StepIn<'_>, out: &mut StepOut<'_>) {
             let (gi, gf, gg, go) = (&mut gi[..n], &mut gf[..n], &mut gg[..n], &mut go[..n]);
             let (c_prev, c) = (&s.c_prev[..n], &mut out.c[..n]);
             // Pre-activations, then the gate nonlinearities as SIMD passes over whole slices.
-            sum_into(gi, &xp[0][..n], &hp[0][..n]);
-            sum_into(gf, &xp[1][..n], &hp[1][..n]);
-            sum_into(gg, &xp[2][..n], &hp[2][..n]);
-            sum_into(go, &xp[3][..n], &hp[3][..n]);
+            simd::binary(BinaryOp::Add, &xp[0][..n], &hp[0][..n], gi);
+            simd::binary(BinaryOp::Add, &xp[1][..n], &hp[1][..n], gf);
+            simd::binary(BinaryOp::Add, &xp[2][..n], &hp[2][..n], gg);
+            simd::binary(BinaryOp::Add, &xp[3][..n], &hp[3][..n], go);
             let peep = &s.peephole;
             if !peep[0].is_empty() {
                 for j in 0..n {
@@ -92,15 +92,13 @@ pub fn step_forward(kind: CellKind, s: &StepIn<'_>, out: &mut StepOut<'_>) {
             simd::unary_inplace(UnaryOp::Sigmoid, go);
             let h = &mut out.h[..n];
             simd::unary(UnaryOp::Tanh, c, h);
-            for (h, &o) in h.iter_mut().zip(go.iter()) {
-                *h *= o;
-            }
+            simd::binary_inplace(BinaryOp::Mul, h, go);
         }
         CellKind::Gru => {
             let [gr, gz, gn, _] = &mut out.gates;
             let (gr, gz, gn) = (&mut gr[..n], &mut gz[..n], &mut gn[..n]);
-            sum_into(gr, &xp[0][..n], &hp[0][..n]);
-            sum_into(gz, &xp[1][..n], &hp[1][..n]);
+            simd::binary(BinaryOp::Add, &xp[0][..n], &hp[0][..n], gr);
+            simd::binary(BinaryOp::Add, &xp[1][..n], &hp[1][..n], gz);
             simd::unary_inplace(UnaryOp::Sigmoid, gr);
             simd::unary_inplace(UnaryOp::Sigmoid, gz);
             let (xn, hn) = (&xp[2][..n], &hp[2][..n]);
@@ -113,12 +111,6 @@ pub fn step_forward(kind: CellKind, s: &StepIn<'_>, out: &mut StepOut<'_>) {
                 h[j] = (1.0 - gz[j]) * gn[j] + gz[j] * h_prev[j];
             }
         }
-    }
-}
-
-fn sum_into(out: &mut [f32], a: &[f32], b: &[f32]) {
-    for ((o, &a), &b) in out.iter_mut().zip(a).zip(b) {
-        *o = a + b;
     }
 }
 

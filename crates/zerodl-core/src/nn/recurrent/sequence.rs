@@ -95,9 +95,16 @@ pub struct RecurrentGrads {
     pub c0: Vec<f32>,
 }
 
-/// The rows of an [outer, inner, width] buffer in [inner, outer] order: [B, T, W] <-> [T, B, W].
+/// Row q of an [outer, inner, width] buffer read in [inner, outer] order: [B, T, W] <-> [T, B, W].
+fn swapped_row(src: &[f32], outer: usize, inner: usize, width: usize, q: usize) -> &[f32] {
+    // Row q = b * outer + a of the result is row a * inner + b of the source.
+    let (b, a) = (q / outer, q % outer);
+    &src[(a * inner + b) * width..(a * inner + b + 1) * width]
+}
+
+/// All of them, in order.
 fn swapped_rows(src: &[f32], outer: usize, inner: usize, width: usize) -> impl Iterator<Item = &[f32]> {
-    (0..inner).flat_map(move |b| (0..outer).map(move |a| &src[(a * inner + b) * width..(a * inner + b + 1) * width]))
+    (0..outer * inner).map(move |q| swapped_row(src, outer, inner, width, q))
 }
 
 /// Below this many values a swap stays on the calling thread.
@@ -110,14 +117,10 @@ const PARALLEL_SWAP_FROM: usize = 256 * 1024;
 /// # Safety
 /// `dst` is valid for `src.len()` writes and nothing else uses them meanwhile.
 unsafe fn swap_rows_to(src: &[f32], outer: usize, inner: usize, width: usize, dst: CPtr) {
-    let rows = outer * inner;
-    let threads = if src.len() < PARALLEL_SWAP_FROM { 1 } else { parallel::num_threads() };
-    let per = rows.div_ceil(threads).max(1);
-    parallel::team::for_each_block(threads - 1, rows.div_ceil(per), |block| {
-        for q in block * per..((block + 1) * per).min(rows) {
-            // Output row q = b * outer + a is input row a * inner + b.
-            let (b, a) = (q / outer, q % outer);
-            std::ptr::copy_nonoverlapping(src.as_ptr().add((a * inner + b) * width), dst.at(q * width), width);
+    parallel::team::for_each_range(outer * inner, src.len() >= PARALLEL_SWAP_FROM, 1, |qs| {
+        for q in qs {
+            let row = swapped_row(src, outer, inner, width, q);
+            std::ptr::copy_nonoverlapping(row.as_ptr(), dst.at(q * width), width);
         }
     });
 }
@@ -266,13 +269,10 @@ const PARALLEL_SUMS_FROM: usize = 64 * 1024;
 /// team's threads; each column is still added up in row order, so the split changes no result.
 pub(super) fn column_sums(m: &[f32], cols: usize) -> Vec<f32> {
     let mut sums = vec![0.0f32; cols];
-    let threads = if m.len() < PARALLEL_SUMS_FROM { 1 } else { parallel::num_threads() };
-    // Whole vectors of 8 per thread.
-    let per = cols.div_ceil(threads).next_multiple_of(8).max(8);
     let out = Disjoint::new(&mut sums);
-    parallel::team::for_each_block(threads - 1, cols.div_ceil(per), |block| {
-        let span = block * per..((block + 1) * per).min(cols);
-        // SAFETY: each block writes its own columns.
+    // Whole vectors of 8 per thread.
+    parallel::team::for_each_range(cols, m.len() >= PARALLEL_SUMS_FROM, 8, |span| {
+        // SAFETY: each range writes its own columns.
         let acc = unsafe { out.part(span.start, span.len()) };
         m.chunks(cols).for_each(|row| simd::binary_inplace(BinaryOp::Add, acc, &row[span.clone()]));
     });
@@ -352,9 +352,7 @@ pub fn backward_sequence(w: RecurrentWeights<'_>, cache: &SequenceCache, d: Sequ
                     continue;
                 }
                 // dE/dh_t = from the output at t + from step t+1.
-                for ((d, &y), &next) in dh[..n].iter_mut().zip(&dy[t * bh + hs..]).zip(&dh_in[hs..hs + n]) {
-                    *d = y + next;
-                }
+                simd::binary(BinaryOp::Add, &dy[t * bh + hs..t * bh + hs + n], &dh_in[hs..hs + n], &mut dh[..n]);
                 let (c_prev, c) = (step_rows(&cache.c, t, bh, hs, hs + n), step_rows(&cache.c, t + 1, bh, hs, hs + n));
                 if is_lstm {
                     simd::unary(simd::UnaryOp::Tanh, c, &mut tanh_c[..n]);
