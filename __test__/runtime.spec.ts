@@ -1,5 +1,5 @@
 // How the addon behaves inside a Node process: memory reclaimed by GC, the event loop kept free by
-// async work, and independent loading in worker threads.
+// async work (all of it on one worker thread), and independent loading in worker threads.
 import { describe, expect, it } from 'vitest';
 import { runNode, zd } from './helpers.js';
 
@@ -63,6 +63,56 @@ describe('async work', () => {
     expect(results).toHaveLength(12);
     // The timer kept firing during the work: the loop was never blocked for the whole duration.
     expect(ticks).toBeGreaterThan(Math.min(5, elapsed / 20));
+  });
+
+  it('gives each of several models queued at once the same results as one after the other', async () => {
+    // All async jobs share one worker thread: interleaving models must not mix their state.
+    const make = (seed: number) => {
+      const m = new zd.Sequential([
+        zd.layers.lstm({ units: 8, returnSequences: true, inputShape: [5, 3] }),
+        zd.layers.dense({ units: 2 }),
+      ], { seed });
+      m.compile({ optimizer: zd.optimizers.sgd({ learningRate: 0.1 }), loss: 'meanSquaredError' });
+      return m;
+    };
+    const x = zd.randn([4, 5, 3], { seed: 3 });
+    const y = zd.randn([4, 5, 2], { seed: 4 });
+    const run = (m: ReturnType<typeof make>) => m.trainOnBatch(x, y).then(() => m.predictAsync(x)).then((p) => p.toArray());
+    const sequential = [await run(make(1)), await run(make(2))];
+    const together = await Promise.all([run(make(1)), run(make(2))]);
+    expect(together).toEqual(sequential);
+    expect(sequential[0]).not.toEqual(sequential[1]);
+  });
+
+  it('keeps the process alive until a pending job settles', () => {
+    // The job's promise is the only thing left to wait for when the script ends.
+    const r = runNode(`
+      const zd = require('./dist/index.js');
+      const a = zd.randn([512, 512], { seed: 1 });
+      zd.matmulAsync(a, a).then((p) => console.log(JSON.stringify(p.shape)));
+    `);
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual([512, 512]);
+  });
+
+  it('survives a worker thread that exits with jobs still queued', () => {
+    // The worker's promises can no longer settle: their jobs still run, and nothing crashes.
+    const r = runNode(`
+      const { Worker } = require('node:worker_threads');
+      const zd = require('./dist/index.js');
+      const code = "const zd = require(process.cwd() + '/dist/index.js');" +
+        "const a = zd.randn([768, 768], { seed: 1 });" +
+        "for (let i = 0; i < 6; i++) zd.matmulAsync(a, a);" +
+        "require('node:worker_threads').parentPort.postMessage('queued');";
+      const w = new Worker(code, { eval: true });
+      w.on('message', async () => {
+        await w.terminate();
+        const b = await zd.matmulAsync(zd.ones([2, 3]), zd.ones([3, 2]));
+        console.log(JSON.stringify(b.toArray()));
+      });
+    `);
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual([[3, 3], [3, 3]]);
   });
 });
 

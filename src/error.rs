@@ -41,8 +41,8 @@ pub fn from_panic(payload: Box<dyn Any + Send>) -> Error<Code> {
     js_error(ErrorKind::Internal, format!("internal error (a bug in zerodl, please report it): {what}"))
 }
 
-/// Runs `f`, converting a panic into an `ERR_INTERNAL` error. Used inside async tasks' `compute`
-/// (napi-rs does not guard it); sync entry points use `#[napi(catch_unwind)]` instead.
+/// Runs `f`, converting a panic into an `ERR_INTERNAL` error. Used around every async job on the
+/// worker thread (tasks/worker.rs); sync entry points use `#[napi(catch_unwind)]` instead.
 pub fn guard<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|p| Err(from_panic(p)))
 }
@@ -64,9 +64,9 @@ impl<T> CoreResultExt<T> for napi::Result<T> {
     }
 }
 
-/// For async tasks: builds the JS error object (with our code) on the JS thread, so the promise
-/// rejects with exactly that object. `Task::compute` can only return napi's own status codes, so
-/// tasks carry our `Result` as their output and convert here, in `resolve`.
+/// For async jobs: builds the JS error object (with our code) on the JS thread, so the promise
+/// rejects with exactly that object. The worker thread cannot create JS values, so a job carries
+/// our `Result` back and converts here, when its promise settles.
 pub fn into_rejection(env: &Env, err: Error<Code>) -> napi::Error {
     napi::Error::from(JsError::from(err).into_unknown(*env))
 }

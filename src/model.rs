@@ -3,7 +3,7 @@
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use napi::bindgen_prelude::{AsyncTask, Uint32Array};
+use napi::bindgen_prelude::{Object, Uint32Array};
 use napi::Env;
 use napi_derive::napi;
 use zerodl_core::nn::recurrent::{CellKind, Recurrent, RecurrentConfig};
@@ -13,7 +13,7 @@ use zerodl_core::shape::shape_from_f64;
 use zerodl_core::{invalid_arg, Tensor};
 
 use crate::error::{CoreResultExt, Result};
-use crate::tasks::{EvaluateTask, PredictTask, TrainBatchTask};
+use crate::tasks;
 use crate::NativeTensor;
 
 /// One layer as the TS facade describes it.
@@ -211,25 +211,25 @@ impl NativeModel {
     }
 
     #[napi(catch_unwind, ts_return_type = "Promise<NativeTensor>")]
-    pub fn predict_async(&self, x: &NativeTensor, lengths: Option<&NativeTensor>) -> Result<AsyncTask<PredictTask>> {
+    pub fn predict_async<'env>(&self, env: &'env Env, x: &NativeTensor, lengths: Option<&NativeTensor>) -> Result<Object<'env>> {
         let lengths = lengths_arg(lengths)?;
-        Ok(AsyncTask::new(PredictTask { model: self.model.clone(), x: x.get()?.clone(), lengths }))
+        tasks::predict(env, self.model.clone(), x.get()?.clone(), lengths)
     }
 
     /// One training step on the rows `indices` of (x, y) (and of `lengths`), off the JS thread.
     #[napi(catch_unwind, ts_return_type = "Promise<BatchResult>")]
-    pub fn train_batch(&self, x: &NativeTensor, y: &NativeTensor, indices: Uint32Array, lengths: Option<&NativeTensor>) -> Result<AsyncTask<TrainBatchTask>> {
+    pub fn train_batch<'env>(&self, env: &'env Env, x: &NativeTensor, y: &NativeTensor, indices: Uint32Array, lengths: Option<&NativeTensor>) -> Result<Object<'env>> {
         // Copied now: JS may reuse the index buffer while the step runs.
         let indices = indices.to_vec();
         let lengths = lengths.map(|l| l.get().cloned()).transpose()?;
-        Ok(AsyncTask::new(TrainBatchTask { model: self.model.clone(), x: x.get()?.clone(), y: y.get()?.clone(), indices, lengths }))
+        tasks::train_batch(env, self.model.clone(), x.get()?.clone(), y.get()?.clone(), indices, lengths)
     }
 
     /// Mean loss and accuracy counts over a whole data set, in batches, off the JS thread.
     #[napi(catch_unwind, ts_return_type = "Promise<BatchResult>")]
-    pub fn evaluate(&self, x: &NativeTensor, y: &NativeTensor, batch_size: u32, lengths: Option<&NativeTensor>) -> Result<AsyncTask<EvaluateTask>> {
+    pub fn evaluate<'env>(&self, env: &'env Env, x: &NativeTensor, y: &NativeTensor, batch_size: u32, lengths: Option<&NativeTensor>) -> Result<Object<'env>> {
         let lengths = lengths.map(|l| l.get().cloned()).transpose()?;
-        Ok(AsyncTask::new(EvaluateTask { model: self.model.clone(), x: x.get()?.clone(), y: y.get()?.clone(), batch_size: batch_size.max(1) as usize, lengths }))
+        tasks::evaluate(env, self.model.clone(), x.get()?.clone(), y.get()?.clone(), batch_size.max(1) as usize, lengths)
     }
 
     /// The final state of recurrent layer `index` after the last call: [h] or [h, c] (LSTM),

@@ -1,7 +1,7 @@
 //! Tensor ops exposed to JS: factories, elementwise ops, matmul, reductions. Each is a thin
 //! conversion around one core function.
 
-use napi::bindgen_prelude::AsyncTask;
+use napi::bindgen_prelude::Object;
 use napi::Env;
 use napi_derive::napi;
 use zerodl_core::ops::{self, MatmulOptions};
@@ -10,7 +10,7 @@ use zerodl_core::shape::shape_from_f64;
 use zerodl_core::Tensor;
 
 use crate::error::{CoreResultExt, Result};
-use crate::tasks::MatmulTask;
+use crate::tasks;
 use crate::NativeTensor;
 
 fn seed_or_fresh(seed: Option<f64>) -> u64 {
@@ -47,17 +47,18 @@ pub fn matmul(
     NativeTensor::wrap(&env, ops::matmul(a.get()?, b.get()?, opts).js()?)
 }
 
-/// The product computed on a worker thread; resolves to a new tensor.
+/// The product computed on the worker thread; resolves to a new tensor.
 #[napi(catch_unwind, ts_return_type = "Promise<NativeTensor>")]
-pub fn matmul_async(
+pub fn matmul_async<'env>(
+    env: &'env Env,
     a: &NativeTensor,
     b: &NativeTensor,
     transpose_a: bool,
     transpose_b: bool,
-) -> Result<AsyncTask<MatmulTask>> {
+) -> Result<Object<'env>> {
     // Cloning the handles shares the immutable buffers (Arc): no copy, and JS cannot mutate them.
     let (a, b) = (a.get()?.clone(), b.get()?.clone());
-    Ok(AsyncTask::new(MatmulTask { a, b, opts: MatmulOptions { transpose_a, transpose_b } }))
+    tasks::matmul(env, a, b, MatmulOptions { transpose_a, transpose_b })
 }
 
 #[napi(catch_unwind)]

@@ -1,9 +1,10 @@
-//! Async work: one `Task` per operation, computed on the libuv pool (which hands the arithmetic
-//! to our rayon pool). napi-rs does not catch panics in `compute`, so each task wraps its body in
-//! `error::guard`.
+//! Async work: each function queues its job on the worker thread (`worker`, which says why not
+//! libuv's pool) and returns a promise. Jobs run inside `error::guard`, so a panic rejects the
+//! promise instead of killing Node.
 
 mod matmul;
 mod model;
+pub mod worker;
 
-pub use matmul::MatmulTask;
-pub use model::{EvaluateTask, PredictTask, TrainBatchTask};
+pub use matmul::matmul;
+pub use model::{evaluate, predict, train_batch};
