@@ -199,30 +199,35 @@ pub fn forward_sequence(kind: CellKind, w: RecurrentWeights<'_>, shape: Sequence
     // Where step t's gates and hidden projections go: their own rows when kept, else one slot.
     let gates_at = |t: usize| if keep { t * bgh } else { 0 };
     let hp_at = |t: usize| if hp_slots > 1 { t * bgh } else { 0 };
-    // SAFETY (both closures): step t reads h_{t-1} and c_{t-1}, finished before step t starts, and
-    // writes only the given units' columns of its HP and gates and their values of h_t and c_t;
-    // the blocks of one step are disjoint ranges of units.
-    // A block of units' columns of the one sequential product HP = h_{t-1} W_hh^T + b_hh.
-    let product_part = |t: usize, units: &Range<usize>| unsafe {
-        for b in 0..batch {
+    // SAFETY (both closures): step t reads the given samples' h_{t-1} and c_{t-1}, finished
+    // before their step t starts, and writes only the given units' columns of the given samples'
+    // HP and gates and their values of h_t and c_t; the blocks running at once are disjoint
+    // (samples x units).
+    // A block's columns of the one sequential product HP = h_{t-1} W_hh^T + b_hh.
+    let product_part = |t: usize, rows: &Range<usize>, units: &Range<usize>| unsafe {
+        for b in rows.clone() {
             for (part, bias) in hp_buf.gate_parts(hp_at(t) + b * gh, hidden, gate_count, units).into_iter().zip(gate_parts(w.b_hh, hidden, gate_count, units)) {
                 part.copy_from_slice(bias);
             }
         }
-        product.block(h_all.view(t * bh, bh), CPtr(hp_buf.ptr().0.add(hp_at(t))), units.clone());
+        let h_prev = h_all.view(t * bh + rows.start * hidden, rows.len() * hidden);
+        product.block(h_prev, CPtr(hp_buf.ptr().0.add(hp_at(t) + rows.start * gh)), rows.len(), units.clone());
     };
-    // A block of units' gate math, for every sample.
-    let gate_math = |t: usize, units: &Range<usize>| unsafe {
+    // A block's gate math.
+    let gate_math = |t: usize, rows: &Range<usize>, units: &Range<usize>| unsafe {
         let n = units.len();
-        let (h_prev, c_prev) = (h_all.view(t * bh, bh), c_all.view(t * bh, bh));
+        // The block's samples' states at t-1, indexed from its first sample.
+        let first = rows.start * hidden;
+        let (h_prev, c_prev) = (h_all.view(t * bh + first, rows.len() * hidden), c_all.view(t * bh + first, rows.len() * hidden));
         let mut xp_buf = vec![0.0f32; xp.buffer_len(gate_count, n)];
-        for b in 0..batch {
+        for b in rows.clone() {
             let (hs, row) = (b * hidden + units.start, b * gh);
             let (h_out, c_out) = (h_all.part((t + 1) * bh + hs, n), c_all.part((t + 1) * bh + hs, n));
-            let cp = if c_prev.is_empty() { &[][..] } else { &c_prev[hs..hs + n] };
+            let local = hs - first;
+            let cp = if c_prev.is_empty() { &[][..] } else { &c_prev[local..local + n] };
             if !active(&lengths, b, t) {
                 // Padding: the state is carried through unchanged.
-                h_out.copy_from_slice(&h_prev[hs..hs + n]);
+                h_out.copy_from_slice(&h_prev[local..local + n]);
                 c_out.copy_from_slice(cp);
                 continue;
             }
@@ -231,7 +236,7 @@ pub fn forward_sequence(kind: CellKind, w: RecurrentWeights<'_>, shape: Sequence
                 xp: xp.gate_parts(t * batch + b, hidden, gate_count, units, &mut xp_buf),
                 hp: [hp0, hp1, hp2, hp3],
                 peephole: peephole_parts(w.peephole, hidden, units),
-                h_prev: &h_prev[hs..hs + n],
+                h_prev: &h_prev[local..local + n],
                 c_prev: cp,
             };
             step_forward(kind, &step, &mut StepOut { gates: gates_all.gate_parts(gates_at(t) + row, hidden, gate_count, units), h: h_out, c: c_out });
@@ -239,9 +244,9 @@ pub fn forward_sequence(kind: CellKind, w: RecurrentWeights<'_>, shape: Sequence
     };
     if product.by_blocks() {
         // Each block: its columns of the product, then straight on to its gate math.
-        product.for_each_step_block(steps, |t, units| {
-            product_part(t, &units);
-            gate_math(t, &units);
+        product.for_each_step_block(steps, |t, rows, units| {
+            product_part(t, &rows, &units);
+            gate_math(t, &rows, &units);
         });
     } else {
         for t in 0..steps {
@@ -249,7 +254,7 @@ pub fn forward_sequence(kind: CellKind, w: RecurrentWeights<'_>, shape: Sequence
             let hp = unsafe { hp_buf.part(hp_at(t), bgh) };
             hp.chunks_mut(gh).for_each(|r| r.copy_from_slice(w.b_hh));
             product.whole(unsafe { h_all.view(t * bh, bh) }, hp);
-            gate_math(t, &(0..hidden));
+            gate_math(t, &(0..batch), &(0..hidden));
         }
     }
     let mut outputs = swap_batch_time(&h[bh..], steps, batch, hidden);
@@ -322,37 +327,42 @@ pub fn backward_sequence(w: RecurrentWeights<'_>, cache: &SequenceCache, d: Sequ
     let mut dpeephole = vec![0.0f32; w.peephole.len()];
     let lengths = &cache.lengths;
     let gate_count = kind.gates();
-    let product = StepProduct::backward(w.w_hh, gate_count, hidden, steps, batch);
+    // Peephole gradients add up over all samples: with them, the threads split by units.
+    let product = StepProduct::backward(w.w_hh, gate_count, hidden, steps, batch, w.peephole.is_empty());
     let (dgx_all, dgh_all, dh_all) = (Disjoint::new(&mut dgx), Disjoint::new(&mut dgh), Disjoint::new(&mut dh_bufs));
     let (dc_all, dpeep) = (Disjoint::new(&mut dc), Disjoint::new(&mut dpeephole));
     // The gate gradients that meet W_hh.
     let dg_hidden = if kind == CellKind::Gru { dgh_all } else { dgx_all };
-    // SAFETY (all three closures): step t's pointwise part writes only the given units of dG_t,
-    // dc, dE/dh_t and dpeephole, and reads the same units of dE/dh_{t+1} (the other buffer); its
-    // product part reads all of dG_t, finished in an earlier phase, and writes the given units of
-    // dE/dh_t and dc. Blocks are disjoint ranges of units, and a block's pointwise part of step
-    // t-1 follows its own product part of step t (the units it reads from it).
-    // The pointwise backward of a block of units at step t, for every sample.
-    let pointwise = |t: usize, units: &Range<usize>| unsafe {
-        let (dh_in, dh_out) = (dh_all.view(((t + 1) % 2) * bh, bh), (t % 2) * bh);
+    // SAFETY (all three closures): step t's pointwise part writes only the given units of the
+    // given samples' dG_t, dc and dE/dh_t (and the units' dpeephole, when all samples are one
+    // block), and reads the same of dE/dh_{t+1} (the other buffer); its product part reads the
+    // samples' dG_t, finished in an earlier phase, and writes their given units of dE/dh_t and
+    // dc. The blocks running at once are disjoint (samples x units), and a block's pointwise part
+    // of step t-1 follows its own product part of step t (the values it reads from it).
+    // The pointwise backward of a block at step t.
+    let pointwise = |t: usize, rows: &Range<usize>, units: &Range<usize>| unsafe {
+        // The block's samples' dE/dh_{t+1}, indexed from its first sample.
+        let first = rows.start * hidden;
+        let (dh_in, dh_out) = (dh_all.view(((t + 1) % 2) * bh + first, rows.len() * hidden), (t % 2) * bh);
         // Scratch for dE/dh_t and tanh(c_t) of a chunk of units.
         const CHUNK: usize = 64;
         let (mut dh, mut tanh_c) = ([0.0f32; CHUNK], [0.0f32; CHUNK]);
-        for b in 0..batch {
+        for b in rows.clone() {
             for start in units.clone().step_by(CHUNK) {
                 let chunk = start..(start + CHUNK).min(units.end);
                 let (n, hs, row) = (chunk.len(), b * hidden + start, (t * batch + b) * gh);
+                let local = hs - first;
                 let dh_prev = dh_all.part(dh_out + hs, n);
                 if !active(lengths, b, t) {
                     // Padding passed the state through: so does its gradient (dc stays as it
                     // is), and it has no output nor gate gradients.
-                    dh_prev.copy_from_slice(&dh_in[hs..hs + n]);
+                    dh_prev.copy_from_slice(&dh_in[local..local + n]);
                     let gate_grads = dgx_all.gate_parts(row, hidden, gate_count, &chunk).into_iter().chain(dgh_all.gate_parts(row, hidden, gate_count, &chunk));
                     gate_grads.for_each(|part| part.fill(0.0));
                     continue;
                 }
                 // dE/dh_t = from the output at t + from step t+1.
-                simd::binary(BinaryOp::Add, &dy[t * bh + hs..t * bh + hs + n], &dh_in[hs..hs + n], &mut dh[..n]);
+                simd::binary(BinaryOp::Add, &dy[t * bh + hs..t * bh + hs + n], &dh_in[local..local + n], &mut dh[..n]);
                 let (c_prev, c) = (step_rows(&cache.c, t, bh, hs, hs + n), step_rows(&cache.c, t + 1, bh, hs, hs + n));
                 if is_lstm {
                     simd::unary(simd::UnaryOp::Tanh, c, &mut tanh_c[..n]);
@@ -380,40 +390,41 @@ pub fn backward_sequence(w: RecurrentWeights<'_>, cache: &SequenceCache, d: Sequ
         }
     };
     // Truncated BPTT: no gradient crosses every k-th step boundary.
-    let cut = |t: usize, units: &Range<usize>| unsafe {
+    let cut = |t: usize, rows: &Range<usize>, units: &Range<usize>| unsafe {
         if d.truncate.is_some_and(|k| t > 0 && t.is_multiple_of(k)) {
-            for b in 0..batch {
+            for b in rows.clone() {
                 let hs = b * hidden + units.start;
                 dh_all.part((t % 2) * bh + hs, units.len()).fill(0.0);
                 dc_all.part(hs, units.len()).fill(0.0);
             }
         }
     };
-    // dE/dh_t += dG_t W_hh for a block of units (padded rows of dG are zero).
-    let product_part = |t: usize, units: &Range<usize>| unsafe {
-        product.block(dg_hidden.view(t * batch * gh, batch * gh), CPtr(dh_all.ptr().0.add((t % 2) * bh)), units.clone());
-        cut(t, units);
+    // dE/dh_t += dG_t W_hh for a block (padded rows of dG are zero).
+    let product_part = |t: usize, rows: &Range<usize>, units: &Range<usize>| unsafe {
+        let dg = dg_hidden.view((t * batch + rows.start) * gh, rows.len() * gh);
+        product.block(dg, CPtr(dh_all.ptr().0.add((t % 2) * bh + rows.start * hidden)), rows.len(), units.clone());
+        cut(t, rows, units);
     };
     if product.by_blocks() {
         // Last step first. The pointwise math of a block of units needs only its own units of
         // dE/dh_t, so one phase per step: step t's product for the block, then straight on to
         // the block's pointwise math of step t-1 (phase 0 has only step T-1's pointwise math).
-        product.for_each_step_block(steps + 1, |phase, units| {
+        product.for_each_step_block(steps + 1, |phase, rows, units| {
             if phase == 0 {
-                return pointwise(steps - 1, &units);
+                return pointwise(steps - 1, &rows, &units);
             }
             let t = steps - phase;
-            product_part(t, &units);
+            product_part(t, &rows, &units);
             if t > 0 {
-                pointwise(t - 1, &units);
+                pointwise(t - 1, &rows, &units);
             }
         });
     } else {
         for t in (0..steps).rev() {
-            pointwise(t, &(0..hidden));
+            pointwise(t, &(0..batch), &(0..hidden));
             // SAFETY: one thread; dG_t is finished and dE/dh_t is this step's alone.
             unsafe { product.whole(dg_hidden.view(t * batch * gh, batch * gh), dh_all.part((t % 2) * bh, bh)) };
-            cut(t, &(0..hidden));
+            cut(t, &(0..batch), &(0..hidden));
         }
     }
     let dh_next = dh_bufs[..bh].to_vec();

@@ -1,8 +1,10 @@
-//! The one sequential product of each time step, split into blocks of hidden units so that one
+//! The one sequential product of each time step, and how the threads share a sequence's steps.
+//! Either each thread runs its own samples (a share of the batch's rows) through every step, with
+//! no barrier between steps; or the threads split each step by blocks of hidden units, and one
 //! thread computes a block's product and goes straight on to that block's gate math: forward
 //! h_{t-1} W_hh^T (the block's columns of every gate), backward dG_t W_hh (the block's columns of
-//! dE/dh_{t-1}). A whole sequence is one job for the helper team, a barrier between steps, and
-//! each thread keeps the same blocks (and so the same rows of W_hh in its cache) at every step.
+//! dE/dh_{t-1}), with a barrier between steps. Either way a whole sequence is one job for the
+//! helper team.
 
 use std::marker::PhantomData;
 use std::ops::Range;
@@ -29,6 +31,9 @@ enum Kernel<'a> {
 /// Smallest batch whose steps use packed weights.
 const PACK_FROM_BATCH: usize = 4;
 
+/// Fewest samples per thread for the threads to split a batch by samples rather than by units.
+const SPLIT_ROWS_FROM: usize = 8;
+
 pub(super) struct StepProduct<'a> {
     kernel: Kernel<'a>,
     level: Level,
@@ -37,6 +42,8 @@ pub(super) struct StepProduct<'a> {
     gates: usize,
     /// Units per block.
     block: usize,
+    /// Samples (rows) per block: the whole batch, or each thread's share of it.
+    rows: usize,
     /// Team threads besides the caller that take blocks (0: the caller runs them all).
     helpers: usize,
 }
@@ -52,17 +59,18 @@ impl<'a> StepProduct<'a> {
         } else {
             Kernel::Whole(Operand::packed(w_hh, hidden, gates * hidden, true))
         };
-        Self::plan(kernel, gates, hidden, batch)
+        Self::plan(kernel, gates, hidden, batch, true)
     }
 
-    /// Backward: C (batch x H) += dG_t (batch x G*H) W_hh.
-    pub fn backward(w_hh: &'a [f32], gates: usize, hidden: usize, steps: usize, batch: usize) -> StepProduct<'a> {
+    /// Backward: C (batch x H) += dG_t (batch x G*H) W_hh. `split_rows`: whether the threads may
+    /// split the batch (not when they would add into a shared gradient, e.g. the peepholes').
+    pub fn backward(w_hh: &'a [f32], gates: usize, hidden: usize, steps: usize, batch: usize, split_rows: bool) -> StepProduct<'a> {
         let b = Operand::packed(w_hh, gates * hidden, hidden, false);
         let kernel = if steps > 1 && batch >= PACK_FROM_BATCH { Kernel::Packed(PackedB::new(b, gates * hidden, hidden)) } else { Kernel::Whole(b) };
-        Self::plan(kernel, gates, hidden, batch)
+        Self::plan(kernel, gates, hidden, batch, split_rows)
     }
 
-    fn plan(kernel: Kernel<'a>, gates: usize, hidden: usize, batch: usize) -> StepProduct<'a> {
+    fn plan(kernel: Kernel<'a>, gates: usize, hidden: usize, batch: usize, split_rows: bool) -> StepProduct<'a> {
         let threads = parallel::num_threads();
         let weights = gates * hidden * hidden;
         let (parallel, blocks_per_thread) = match kernel {
@@ -72,23 +80,35 @@ impl<'a> StepProduct<'a> {
             Kernel::Rows(_) => (weights >= gemv::PARALLEL_FROM, 1),
             Kernel::Whole(_) => (false, 1),
         };
-        let (block, helpers) = if parallel && threads > 1 && hidden > PANEL {
-            (hidden.div_ceil(threads * blocks_per_thread).div_ceil(PANEL) * PANEL, threads - 1)
+        let packed = matches!(kernel, Kernel::PackedGates(_) | Kernel::Packed(_));
+        let (block, rows, helpers) = if !parallel || threads < 2 {
+            (hidden, batch, 0)
+        } else if packed && split_rows && batch >= SPLIT_ROWS_FROM * threads {
+            // Each thread its own samples: no barrier at every step, where a stall of either
+            // thread (a busy neighbour on a shared machine) holds up both.
+            (hidden, batch.div_ceil(threads), threads - 1)
+        } else if hidden > PANEL {
+            (hidden.div_ceil(threads * blocks_per_thread).div_ceil(PANEL) * PANEL, batch, threads - 1)
         } else {
-            (hidden, 0)
+            (hidden, batch, 0)
         };
-        StepProduct { kernel, level: simd::level(), batch, hidden, gates, block, helpers }
+        StepProduct { kernel, level: simd::level(), batch, hidden, gates, block, rows, helpers }
     }
 
-    /// Runs `f(t, units)` on every block of units of every step t in `0..steps`, all of step t's
-    /// blocks before any of step t+1's, as one job for the caller and the helper team.
-    pub fn for_each_step_block(&self, steps: usize, f: impl Fn(usize, Range<usize>) + Sync) {
+    /// Runs `f(t, rows, units)` on every block of every step t in `0..steps`, as one job for the
+    /// caller and the helper team: either each thread takes blocks of rows (samples) and runs them
+    /// through all the steps, or each step's blocks of units all finish before any of step t+1's
+    /// start.
+    pub fn for_each_step_block(&self, steps: usize, f: impl Fn(usize, Range<usize>, Range<usize>) + Sync) {
         let blocks = self.hidden.div_ceil(self.block);
         let units = |i: usize| i * self.block..((i + 1) * self.block).min(self.hidden);
+        let rows = |j: usize| j * self.rows..((j + 1) * self.rows).min(self.batch);
         if self.helpers == 0 {
-            (0..steps).for_each(|t| (0..blocks).for_each(|i| f(t, units(i))));
+            (0..steps).for_each(|t| (0..blocks).for_each(|i| f(t, 0..self.batch, units(i))));
+        } else if self.rows < self.batch {
+            parallel::team::for_each_block(self.helpers, self.batch.div_ceil(self.rows), |j| (0..steps).for_each(|t| f(t, rows(j), 0..self.hidden)));
         } else {
-            parallel::team::for_each_phase_block(self.helpers, steps, blocks, |t, i| f(t, units(i)));
+            parallel::team::for_each_phase_block(self.helpers, steps, blocks, |t, i| f(t, 0..self.batch, units(i)));
         }
     }
 
@@ -107,15 +127,15 @@ impl<'a> StepProduct<'a> {
         }
     }
 
-    /// One block's part of the product (nothing for a whole-step kernel: see [`Self::whole`]).
-    /// Forward: C's columns `g*H + units` for every gate g, C of row stride G*H; backward: C's
-    /// columns `units`, row stride H.
+    /// One block's part of the product for `m` rows (a block of samples, or the batch; nothing
+    /// for a whole-step kernel: see [`Self::whole`]). Forward: C's columns `g*H + units` for
+    /// every gate g, C of row stride G*H; backward: C's columns `units`, row stride H.
     ///
     /// # Safety
-    /// A holds batch rows of the product's inner size; C covers batch rows of its row stride;
-    /// no other thread touches this block's columns of C meanwhile.
-    pub unsafe fn block(&self, a: &[f32], c: CPtr, units: Range<usize>) {
-        let (gh, h, m) = (self.gates * self.hidden, self.hidden, self.batch);
+    /// A holds m rows of the product's inner size; C covers m rows of its row stride; no other
+    /// thread touches this block's columns of those rows meanwhile.
+    pub unsafe fn block(&self, a: &[f32], c: CPtr, m: usize, units: Range<usize>) {
+        let (gh, h) = (self.gates * self.hidden, self.hidden);
         // Blocks start at multiples of the panel width (see `plan`).
         let panels = units.start / PANEL..units.end.div_ceil(PANEL);
         match &self.kernel {

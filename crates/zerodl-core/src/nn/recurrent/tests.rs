@@ -215,36 +215,39 @@ fn inference_gives_the_same_outputs_without_keeping_activations() {
     assert_eq!(train.outputs, infer.outputs);
 }
 
-/// A batch big enough for packed recurrent weights, split over threads by blocks of units (200
-/// units: the last block and panel are ragged), with padded sequences, gives, sample by sample,
-/// what each sample alone gives on the matrix-vector path (outputs and every gradient).
+/// A batch big enough for packed recurrent weights, split over threads by blocks of units (batch
+/// 8; 200 units: the last block and panel are ragged) or by samples (batch 19: ragged blocks of
+/// samples), with padded sequences, gives, sample by sample, what each sample alone gives on the
+/// matrix-vector path (outputs and every gradient), and the same outputs when not training.
 #[test]
 fn packed_batches_match_samples_run_alone() {
-    let (batch, steps, input, hidden) = (8, 5, 3, 200);
-    let lengths: Vec<usize> = (0..batch).map(|b| steps - b % 3).collect();
-    for kind in [CellKind::Lstm, CellKind::Gru] {
+    let (steps, input, hidden) = (5, 3, 200);
+    for (kind, batch) in [(CellKind::Lstm, 8), (CellKind::Gru, 8), (CellKind::Lstm, 19), (CellKind::Gru, 19)] {
+        let lengths: Vec<usize> = (0..batch).map(|b| steps - b % 3).collect();
         let gh = kind.gates() * hidden;
         let l = Layer { kind, input, hidden, w_ih: uniform_vec(gh * input, -0.2, 0.2, 1), w_hh: uniform_vec(gh * hidden, -0.1, 0.1, 2), b_ih: uniform_vec(gh, -0.3, 0.3, 3), b_hh: uniform_vec(gh, -0.3, 0.3, 4) };
         let x = uniform_vec(batch * steps * input, -1.0, 1.0, 5);
         let u = uniform_vec(batch * steps * hidden, -1.0, 1.0, 6);
         let run = |x: &[f32], batch: usize, lengths: &[usize]| forward_sequence(kind, l.weights(), l.shape(batch, steps), SequenceInput { x, lengths: Some(lengths), ..Default::default() }, true);
         let all = run(&x, batch, &lengths);
+        let infer = forward_sequence(kind, l.weights(), l.shape(batch, steps), SequenceInput { x: &x, lengths: Some(&lengths), ..Default::default() }, false);
+        assert_eq!(infer.outputs, all.outputs, "{kind:?} batch {batch}: inference outputs");
         let g_all = backward_sequence(l.weights(), all.cache.as_ref().unwrap(), SequenceGradsIn { outputs: &u, ..Default::default() });
         let (mut w_hh_sum, mut w_ih_sum) = (vec![0.0f32; gh * hidden], vec![0.0f32; gh * input]);
         for b in 0..batch {
             let (xs, us) = (&x[b * steps * input..(b + 1) * steps * input], &u[b * steps * hidden..(b + 1) * steps * hidden]);
             let one = run(xs, 1, &lengths[b..b + 1]);
             let out = &all.outputs[b * steps * hidden..(b + 1) * steps * hidden];
-            assert!(one.outputs.iter().zip(out).all(|(a, b)| (a - b).abs() < 1e-5), "{kind:?} sample {b} outputs");
-            assert!(one.h_last.iter().zip(&all.h_last[b * hidden..(b + 1) * hidden]).all(|(a, b)| (a - b).abs() < 1e-5), "{kind:?} sample {b} h_n");
+            assert!(one.outputs.iter().zip(out).all(|(a, b)| (a - b).abs() < 1e-5), "{kind:?} batch {batch}, sample {b} outputs");
+            assert!(one.h_last.iter().zip(&all.h_last[b * hidden..(b + 1) * hidden]).all(|(a, b)| (a - b).abs() < 1e-5), "{kind:?} batch {batch}, sample {b} h_n");
             let g = backward_sequence(l.weights(), one.cache.as_ref().unwrap(), SequenceGradsIn { outputs: us, ..Default::default() });
             let dx = &g_all.x[b * steps * input..(b + 1) * steps * input];
-            assert!(g.x.iter().zip(dx).all(|(a, b)| (a - b).abs() < 1e-5), "{kind:?} sample {b} dx");
+            assert!(g.x.iter().zip(dx).all(|(a, b)| (a - b).abs() < 1e-5), "{kind:?} batch {batch}, sample {b} dx");
             w_hh_sum.iter_mut().zip(&g.w_hh).for_each(|(s, g)| *s += g);
             w_ih_sum.iter_mut().zip(&g.w_ih).for_each(|(s, g)| *s += g);
         }
-        assert!(w_hh_sum.iter().zip(&g_all.w_hh).all(|(a, b)| (a - b).abs() < 1e-4), "{kind:?} dW_hh");
-        assert!(w_ih_sum.iter().zip(&g_all.w_ih).all(|(a, b)| (a - b).abs() < 1e-4), "{kind:?} dW_ih");
+        assert!(w_hh_sum.iter().zip(&g_all.w_hh).all(|(a, b)| (a - b).abs() < 1e-4), "{kind:?} batch {batch}: dW_hh");
+        assert!(w_ih_sum.iter().zip(&g_all.w_ih).all(|(a, b)| (a - b).abs() < 1e-4), "{kind:?} batch {batch}: dW_ih");
     }
 }
 
