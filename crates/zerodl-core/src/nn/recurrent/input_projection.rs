@@ -1,14 +1,15 @@
 //! The input side of a recurrent layer: XP = X W_ih^T + b_ih for the recurrence to read,
-//! dW_ih = dG^T X after it. Mostly-zero inputs (one-hot characters, as a char LM
+//! dW_ih = dG^T X and db_ih after it. Mostly-zero inputs (one-hot characters, as a char LM
 //! feeds them) take a sparse path that reads only W_ih's columns of the nonzero features: a
 //! dense GEMM would spend nearly all of its multiplications on zeros.
 
 use std::ops::Range;
 
 use super::scratch::Scratch;
+use super::sequence::column_sums;
 use super::step_product::{gate_parts, Disjoint};
 use crate::kernels::gemm::{sgemm_on_team, Operand};
-use crate::kernels::simd;
+use crate::kernels::simd::{self, BinaryOp};
 use crate::kernels::transpose::transposed;
 use crate::parallel;
 
@@ -115,28 +116,32 @@ impl<'a> Projection<'a> {
     }
 }
 
-/// dW_ih = dG^T X: dG (rows x gh), X (rows x width); the result is gh x width.
-pub(super) fn weight_grad(dg: &[f32], x: &[f32], sparse: Option<&SparseRows>, rows: usize, width: usize, gh: usize) -> Vec<f32> {
+/// dW_ih = dG^T X (gh x width) and db_ih, the column sums of dG (gh): dG (rows x gh), X (rows x
+/// width). For sparse X both come from one pass over dG.
+pub(super) fn input_grads(dg: &[f32], x: &[f32], sparse: Option<&SparseRows>, rows: usize, width: usize, gh: usize) -> (Vec<f32>, Vec<f32>) {
     let Some(sparse) = sparse else {
         let mut dw = vec![0.0f32; gh * width];
         sgemm_on_team(gh, width, rows, 1.0, Operand::packed(dg, gh, rows, true), Operand::packed(x, rows, width, false), 0.0, &mut dw, width);
-        return dw;
+        return (dw, column_sums(dg, gh, 0..gh));
     };
-    // Accumulate dW_ih^T (width x gh), row j += x_rj dG_r, split by columns (gates' units).
-    let mut dw_t = vec![0.0f32; width * gh];
-    let out = Disjoint::new(&mut dw_t);
+    // Accumulate dW_ih^T (width x gh), row j += x_rj dG_r, and the sums of the dG_r, split by
+    // columns (gates' units). Each column is added up in row order, as `column_sums` does.
+    let (mut dw_t, mut db) = (vec![0.0f32; width * gh], vec![0.0f32; gh]);
+    let (out, sums) = (Disjoint::new(&mut dw_t), Disjoint::new(&mut db));
     let (helpers, count, per) = blocks(gh.div_ceil(8), sparse.vals.len() * gh);
     parallel::team::for_each_block(helpers, count, |block| {
         let (c0, c1) = (block * per * 8, ((block + 1) * per * 8).min(gh));
+        // SAFETY (both parts): each block writes its own columns.
+        let sum = unsafe { sums.part(c0, c1 - c0) };
         for r in 0..rows {
+            let g = &dg[r * gh + c0..r * gh + c1];
+            simd::binary_inplace(BinaryOp::Add, sum, g);
             for (j, v) in sparse.row(r) {
-                // SAFETY: each block writes its own columns.
-                let acc = unsafe { out.part(j * gh + c0, c1 - c0) };
-                simd::axpy(v, &dg[r * gh + c0..r * gh + c1], acc);
+                simd::axpy(v, g, unsafe { out.part(j * gh + c0, c1 - c0) });
             }
         }
     });
-    transposed(&dw_t, width, gh)
+    (transposed(&dw_t, width, gh), db)
 }
 
 #[cfg(test)]
@@ -172,7 +177,10 @@ mod tests {
                 assert!(got.iter().zip(&want).all(|(g, w)| g.len() == w.len() && close(g, w)), "row {r}, units {units:?}");
             }
         }
-        assert!(close(&weight_grad(&dg, &x, Some(&sparse), rows, width, gh), &weight_grad(&dg, &x, None, rows, width, gh)));
+        let (sparse_grads, dense_grads) = (input_grads(&dg, &x, Some(&sparse), rows, width, gh), input_grads(&dg, &x, None, rows, width, gh));
+        assert!(close(&sparse_grads.0, &dense_grads.0), "dW_ih");
+        // The bias sums add up each column in row order on both paths.
+        assert_eq!(sparse_grads.1, dense_grads.1, "db_ih");
         let dense = uniform_vec(rows * width, 0.5, 1.0, 4);
         assert!(SparseRows::of(dense.chunks(width), dense.len()).is_none());
     }

@@ -270,16 +270,19 @@ pub fn forward_sequence(kind: CellKind, w: RecurrentWeights<'_>, shape: Sequence
 /// Below this many values a bias gradient is summed on the calling thread.
 const PARALLEL_SUMS_FROM: usize = 64 * 1024;
 
-/// The column sums of a (rows x cols) matrix (the bias gradients), the columns split between the
-/// team's threads; each column is still added up in row order, so the split changes no result.
-pub(super) fn column_sums(m: &[f32], cols: usize) -> Vec<f32> {
-    let mut sums = vec![0.0f32; cols];
+/// The sums of columns `span` of a (rows x cols) matrix (bias gradients), the columns split
+/// between the team's threads; each column is still added up in row order, so the split changes
+/// no result.
+pub(super) fn column_sums(m: &[f32], cols: usize, span: Range<usize>) -> Vec<f32> {
+    let mut sums = vec![0.0f32; span.len()];
     let out = Disjoint::new(&mut sums);
+    let parallel = m.len() / cols.max(1) * span.len() >= PARALLEL_SUMS_FROM;
     // Whole vectors of 8 per thread.
-    parallel::team::for_each_range(cols, m.len() >= PARALLEL_SUMS_FROM, 8, |span| {
+    parallel::team::for_each_range(span.len(), parallel, 8, |part| {
         // SAFETY: each range writes its own columns.
-        let acc = unsafe { out.part(span.start, span.len()) };
-        m.chunks(cols).for_each(|row| simd::binary_inplace(BinaryOp::Add, acc, &row[span.clone()]));
+        let acc = unsafe { out.part(part.start, part.len()) };
+        let part = span.start + part.start..span.start + part.end;
+        m.chunks(cols).for_each(|row| simd::binary_inplace(BinaryOp::Add, acc, &row[part.clone()]));
     });
     sums
 }
@@ -432,11 +435,18 @@ pub fn backward_sequence(w: RecurrentWeights<'_>, cache: &SequenceCache, d: Sequ
     let dg_hidden = if dgh.is_empty() { &dgx } else { &dgh };
     let mut w_hh = vec![0.0; gh * hidden];
     sgemm_on_team(gh, hidden, rows, 1.0, Operand::packed(dg_hidden, gh, rows, true), Operand::packed(&cache.h[..rows * hidden], rows, hidden, false), 0.0, &mut w_hh, hidden);
-    let b_ih = column_sums(&dgx, gh);
+    let (w_ih, b_ih) = input_projection::input_grads(&dgx, &cache.x, cache.sparse.as_ref(), rows, input, gh);
+    let b_hh = if dgh.is_empty() {
+        b_ih.clone()
+    } else {
+        // The GRU's r and z gradients are the same on both sides: only n's are summed again.
+        let n_gate = 2 * hidden..gh;
+        b_ih[..n_gate.start].iter().copied().chain(column_sums(&dgh, gh, n_gate)).collect()
+    };
     let mut g = RecurrentGrads {
-        w_ih: input_projection::weight_grad(&dgx, &cache.x, cache.sparse.as_ref(), rows, input, gh),
+        w_ih,
         w_hh,
-        b_hh: if dgh.is_empty() { b_ih.clone() } else { column_sums(&dgh, gh) },
+        b_hh,
         b_ih,
         peephole: dpeephole,
         x: Vec::new(),

@@ -3,6 +3,8 @@
 //! concatenated, with dropout in between while training (between layers, never across time).
 //! The reverse direction runs each sequence backwards from its own last valid step.
 
+use std::borrow::Cow;
+
 use super::cell::CellKind;
 use super::sequence::{backward_sequence, forward_sequence, step_rows, RecurrentGrads, RecurrentWeights, SequenceCache, SequenceGradsIn, SequenceInput, SequenceShape};
 use crate::kernels::simd::{self, BinaryOp};
@@ -175,15 +177,16 @@ pub fn stack_backward(cfg: &StackConfig, weights: &[RecurrentWeights<'_>], cache
     let (batch, steps, hidden, dirs) = (cache.batch, cache.steps, cfg.hidden, cfg.directions());
     let (rows, bh) = (batch * steps, batch * hidden);
     let lengths = cache.lengths.as_deref();
-    let mut d_layer_out = if d.outputs.is_empty() { vec![0.0f32; rows * dirs * hidden] } else { d.outputs.to_vec() };
+    // The top layer reads the caller's gradients in place.
+    let mut d_layer_out: Cow<'_, [f32]> = if d.outputs.is_empty() { Cow::Owned(vec![0.0f32; rows * dirs * hidden]) } else { Cow::Borrowed(d.outputs) };
     let mut units: Vec<Option<RecurrentGrads>> = (0..cfg.units()).map(|_| None).collect();
     for l in (0..cfg.layers).rev() {
-        let parts = if dirs == 1 { vec![d_layer_out] } else { split_features(&d_layer_out, rows, hidden, dirs) };
+        let parts = if dirs == 1 { vec![d_layer_out] } else { split_features(&d_layer_out, rows, hidden, dirs).into_iter().map(Cow::Owned).collect() };
         let input = cache.units[l * dirs].shape.input;
         let mut dx_sum = if l == 0 && d.skip_input_grad { Vec::new() } else { vec![0.0f32; rows * input] };
         for (dir, part) in parts.into_iter().enumerate() {
             let u = l * dirs + dir;
-            let dy = if dir == 1 { reverse_in_time(&part, batch, steps, hidden, lengths) } else { part };
+            let dy = if dir == 1 { Cow::Owned(reverse_in_time(&part, batch, steps, hidden, lengths)) } else { part };
             let skip_input_grad = l == 0 && d.skip_input_grad;
             let grads_in = SequenceGradsIn { outputs: &dy, h_last: step_rows(d.h_n, u, bh, 0, bh), c_last: step_rows(d.c_n, u, bh, 0, bh), truncate: cfg.truncate, skip_input_grad };
             let mut g = backward_sequence(weights[u], &cache.units[u], grads_in);
@@ -198,7 +201,7 @@ pub fn stack_backward(cfg: &StackConfig, weights: &[RecurrentWeights<'_>], cache
         } else if !cache.masks[l].is_empty() {
             apply_mask(&mut dx_sum, &cache.masks[l]);
         }
-        d_layer_out = dx_sum;
+        d_layer_out = Cow::Owned(dx_sum);
     }
-    StackGrads { units: units.into_iter().map(|g| g.expect("every unit ran backward")).collect(), x: d_layer_out }
+    StackGrads { units: units.into_iter().map(|g| g.expect("every unit ran backward")).collect(), x: d_layer_out.into_owned() }
 }

@@ -252,7 +252,7 @@ fn packed_batches_match_samples_run_alone() {
 }
 
 /// Bias gradients split by columns between threads (400 x 203: big enough to split, a ragged last
-/// block) are exactly the row-order sums.
+/// block; all columns, or a span of them) are exactly the row-order sums.
 #[test]
 fn column_sums_split_between_threads_are_the_row_order_sums() {
     let (rows, cols) = (400, 203);
@@ -261,8 +261,9 @@ fn column_sums_split_between_threads_are_the_row_order_sums() {
     for row in m.chunks(cols) {
         want.iter_mut().zip(row).for_each(|(s, v)| *s += v);
     }
-    assert_eq!(sequence::column_sums(&m, cols), want);
-    assert_eq!(sequence::column_sums(&[], 0), Vec::<f32>::new());
+    assert_eq!(sequence::column_sums(&m, cols, 0..cols), want);
+    assert_eq!(sequence::column_sums(&m, cols, 37..201), want[37..201]);
+    assert_eq!(sequence::column_sums(&[], 0, 0..0), Vec::<f32>::new());
 }
 
 /// One-hot inputs take the sparse paths (projections formed per row from W_ih^T, dW_ih by
