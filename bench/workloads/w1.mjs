@@ -2,7 +2,6 @@
 // 32x256 @ 256x1024 product of one LSTM step (batch 32, hidden 256, 4 gates).
 import { numpyImpl, zerodlImpl } from '../lib/impls.mjs';
 
-
 function gemm(m, k, n, note) {
   return {
     id: `${m}x${k}x${n}`,

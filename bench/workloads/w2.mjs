@@ -5,7 +5,6 @@
 // uniform [0, 1) of shape [batch, 784] and integer labels 0..9.
 import { numpyImpl, torchImpl, zerodlImpl } from '../lib/impls.mjs';
 
-
 function mlp(units, batch, learningRate) {
   // GEMM work of a step: the forward products, their weight gradients, and the input
   // gradients of every layer but the first (nothing needs d(loss)/d(x)). Elementwise

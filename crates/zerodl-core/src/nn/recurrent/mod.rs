@@ -9,9 +9,9 @@
 //! rows are contiguous; the public layout is batch-major ([B, T, ...]) like Keras and tfjs.
 //!
 //! cell.rs: one step's pointwise math; sequence.rs: one layer, one direction, whole sequence;
-//! step_product.rs: each step's recurrent product, split by blocks of units; scratch.rs: big
-//! buffers reused from call to call; stack.rs: layers x
-//! directions, dropout between layers; layer.rs: the model layer and its state.
+//! step_product.rs: each step's recurrent product, and how the threads share the steps (by
+//! samples, or by blocks of units); scratch.rs: big buffers reused from call to call; stack.rs:
+//! layers x directions, dropout between layers; layer.rs: the model layer and its state.
 
 mod cell;
 mod input_projection;

@@ -42,8 +42,8 @@ pub(super) struct StepProduct<'a> {
     gates: usize,
     /// Units per block.
     block: usize,
-    /// Samples (rows) per block: the whole batch, or each thread's share of it.
-    rows: usize,
+    /// Each thread takes a share of the samples through every step (else blocks of units).
+    by_samples: bool,
     /// Team threads besides the caller that take blocks (0: the caller runs them all).
     helpers: usize,
 }
@@ -81,32 +81,30 @@ impl<'a> StepProduct<'a> {
             Kernel::Whole(_) => (false, 1),
         };
         let packed = matches!(kernel, Kernel::PackedGates(_) | Kernel::Packed(_));
-        let (block, rows, helpers) = if !parallel || threads < 2 {
-            (hidden, batch, 0)
+        let (block, by_samples, helpers) = if !parallel || threads < 2 {
+            (hidden, false, 0)
         } else if packed && split_rows && batch >= SPLIT_ROWS_FROM * threads {
             // Each thread its own samples: no barrier at every step, where a stall of either
             // thread (a busy neighbour on a shared machine) holds up both.
-            (hidden, batch.div_ceil(threads), threads - 1)
+            (hidden, true, threads - 1)
         } else if hidden > PANEL {
-            (hidden.div_ceil(threads * blocks_per_thread).div_ceil(PANEL) * PANEL, batch, threads - 1)
+            (hidden.div_ceil(threads * blocks_per_thread).div_ceil(PANEL) * PANEL, false, threads - 1)
         } else {
-            (hidden, batch, 0)
+            (hidden, false, 0)
         };
-        StepProduct { kernel, level: simd::level(), batch, hidden, gates, block, rows, helpers }
+        StepProduct { kernel, level: simd::level(), batch, hidden, gates, block, by_samples, helpers }
     }
 
     /// Runs `f(t, rows, units)` on every block of every step t in `0..steps`, as one job for the
-    /// caller and the helper team: either each thread takes blocks of rows (samples) and runs them
-    /// through all the steps, or each step's blocks of units all finish before any of step t+1's
-    /// start.
+    /// caller and the helper team: either each thread takes its range of rows (samples) through
+    /// all the steps, or each step's blocks of units all finish before any of step t+1's start.
     pub fn for_each_step_block(&self, steps: usize, f: impl Fn(usize, Range<usize>, Range<usize>) + Sync) {
         let blocks = self.hidden.div_ceil(self.block);
         let units = |i: usize| i * self.block..((i + 1) * self.block).min(self.hidden);
-        let rows = |j: usize| j * self.rows..((j + 1) * self.rows).min(self.batch);
         if self.helpers == 0 {
             (0..steps).for_each(|t| (0..blocks).for_each(|i| f(t, 0..self.batch, units(i))));
-        } else if self.rows < self.batch {
-            parallel::team::for_each_block(self.helpers, self.batch.div_ceil(self.rows), |j| (0..steps).for_each(|t| f(t, rows(j), 0..self.hidden)));
+        } else if self.by_samples {
+            parallel::team::for_each_range(self.batch, true, 1, |rows| (0..steps).for_each(|t| f(t, rows.clone(), 0..self.hidden)));
         } else {
             parallel::team::for_each_phase_block(self.helpers, steps, blocks, |t, i| f(t, 0..self.batch, units(i)));
         }
