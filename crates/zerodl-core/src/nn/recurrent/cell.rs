@@ -136,10 +136,11 @@ pub struct StepGrads<'a> {
     pub dh: &'a [f32],
     /// LSTM: dE/dc_t from step t+1, replaced by dE/dc_{t-1}.
     pub dc: &'a mut [f32],
-    /// Pre-activation gradients of the input projection.
+    /// Pre-activation gradients of the input projection (the GRU: only n's, the rest empty;
+    /// its r and z ones are the same on both sides and kept once, in `dgh`).
     pub dgx: [&'a mut [f32]; 4],
-    /// GRU: those of the hidden projection (they differ in the n gate; for the other cells they
-    /// are `dgx` itself, so these are empty).
+    /// GRU: those of the hidden projection (for the other cells they are `dgx` itself, so these
+    /// are empty).
     pub dgh: [&'a mut [f32]; 4],
     /// Receives the direct (non-matrix) part of dE/dh_{t-1}.
     pub dh_prev: &'a mut [f32],
@@ -162,8 +163,7 @@ pub fn step_backward(kind: CellKind, saved: &StepSaved<'_>, g: &mut StepGrads<'_
         CellKind::Gru => {
             let [r, z, nn, _] = saved.gates;
             let (r, z, nn, hn, h_prev) = (&r[..n], &z[..n], &nn[..n], &saved.hp_n[..n], &saved.h_prev[..n]);
-            let [dxr, dxz, dxn, _] = &mut g.dgx;
-            let (dxr, dxz, dxn) = (&mut dxr[..n], &mut dxz[..n], &mut dxn[..n]);
+            let dxn = &mut g.dgx[2][..n];
             let [dhr, dhz, dhn, _] = &mut g.dgh;
             let (dhr, dhz, dhn) = (&mut dhr[..n], &mut dhz[..n], &mut dhn[..n]);
             let (dh, dh_prev) = (&g.dh[..n], &mut g.dh_prev[..n]);
@@ -171,7 +171,7 @@ pub fn step_backward(kind: CellKind, saved: &StepSaved<'_>, g: &mut StepGrads<'_
                 let dn_pre = dh[j] * (1.0 - z[j]) * (1.0 - nn[j] * nn[j]);
                 let dz_pre = dh[j] * (h_prev[j] - nn[j]) * z[j] * (1.0 - z[j]);
                 let dr_pre = dn_pre * hn[j] * r[j] * (1.0 - r[j]);
-                (dxr[j], dxz[j], dxn[j]) = (dr_pre, dz_pre, dn_pre);
+                dxn[j] = dn_pre;
                 // Reset after the product: the hidden side of n is scaled by r.
                 (dhr[j], dhz[j], dhn[j]) = (dr_pre, dz_pre, dn_pre * r[j]);
                 dh_prev[j] = dh[j] * z[j];

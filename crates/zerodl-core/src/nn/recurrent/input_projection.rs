@@ -116,32 +116,76 @@ impl<'a> Projection<'a> {
     }
 }
 
-/// dW_ih = dG^T X (gh x width) and db_ih, the column sums of dG (gh): dG (rows x gh), X (rows x
-/// width). For sparse X both come from one pass over dG.
-pub(super) fn input_grads(dg: &[f32], x: &[f32], sparse: Option<&SparseRows>, rows: usize, width: usize, gh: usize) -> (Vec<f32>, Vec<f32>) {
+/// Columns `first..first + cols` of the gate gradients dG (rows x gh), held as the first `cols`
+/// columns of a matrix of row stride `ld`. dG can be held in several: the GRU keeps its r and z
+/// gradients once, with the hidden side's, and only n's input side apart.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct GradColumns<'a> {
+    pub data: &'a [f32],
+    pub ld: usize,
+    pub first: usize,
+    pub cols: usize,
+}
+
+impl<'a> GradColumns<'a> {
+    /// All of a rows x gh matrix.
+    pub fn whole(data: &'a [f32], gh: usize) -> GradColumns<'a> {
+        GradColumns { data, ld: gh, first: 0, cols: gh }
+    }
+
+    /// Row r's columns `span` (of this part's own).
+    fn row(&self, r: usize, span: Range<usize>) -> &'a [f32] {
+        &self.data[r * self.ld + span.start..r * self.ld + span.end]
+    }
+}
+
+/// dW_ih = dG^T X (gh x width) and db_ih, the column sums of dG (gh): dG (rows x gh, in `parts`
+/// that cover its columns in order), X (rows x width). For sparse X both come from one pass over
+/// dG.
+pub(super) fn input_grads(parts: &[GradColumns<'_>], x: &[f32], sparse: Option<&SparseRows>, rows: usize, width: usize, gh: usize) -> (Vec<f32>, Vec<f32>) {
+    assert!(parts.iter().scan(0, |next, p| Some(std::mem::replace(next, p.first + p.cols) == p.first)).all(|ok| ok), "input grads: parts out of order");
+    assert_eq!(parts.iter().map(|p| p.cols).sum::<usize>(), gh, "input grads: parts do not cover the gates");
     let Some(sparse) = sparse else {
-        let mut dw = vec![0.0f32; gh * width];
-        sgemm_on_team(gh, width, rows, 1.0, Operand::packed(dg, gh, rows, true), Operand::packed(x, rows, width, false), 0.0, &mut dw, width);
-        return (dw, column_sums(dg, gh, 0..gh));
+        let (mut dw, mut db) = (vec![0.0f32; gh * width], Vec::with_capacity(gh));
+        for p in parts {
+            let dw_part = &mut dw[p.first * width..(p.first + p.cols) * width];
+            sgemm_on_team(p.cols, width, rows, 1.0, Operand { data: p.data, ld: p.ld, transpose: true }, Operand::packed(x, rows, width, false), 0.0, dw_part, width);
+            db.extend(column_sums(p.data, p.ld, 0..p.cols));
+        }
+        return (dw, db);
     };
     // Accumulate dW_ih^T (width x gh), row j += x_rj dG_r, and the sums of the dG_r, split by
     // columns (gates' units). Each column is added up in row order, as `column_sums` does.
     let (mut dw_t, mut db) = (vec![0.0f32; width * gh], vec![0.0f32; gh]);
     let (out, sums) = (Disjoint::new(&mut dw_t), Disjoint::new(&mut db));
-    let (helpers, count, per) = blocks(gh.div_ceil(8), sparse.vals.len() * gh);
-    parallel::team::for_each_block(helpers, count, |block| {
-        let (c0, c1) = (block * per * 8, ((block + 1) * per * 8).min(gh));
-        // SAFETY (both parts): each block writes its own columns.
-        let sum = unsafe { sums.part(c0, c1 - c0) };
-        for r in 0..rows {
-            let g = &dg[r * gh + c0..r * gh + c1];
-            simd::binary_inplace(BinaryOp::Add, sum, g);
-            for (j, v) in sparse.row(r) {
-                simd::axpy(v, g, unsafe { out.part(j * gh + c0, c1 - c0) });
+    for p in parts {
+        let (helpers, count, per) = blocks(p.cols.div_ceil(8), sparse.vals.len() * p.cols);
+        parallel::team::for_each_block(helpers, count, |block| {
+            let (c0, c1) = (block * per * 8, ((block + 1) * per * 8).min(p.cols));
+            let (o0, n) = (p.first + c0, c1 - c0);
+            // SAFETY (both parts): each block writes its own columns.
+            let sum = unsafe { sums.part(o0, n) };
+            for r in 0..rows {
+                let g = p.row(r, c0..c1);
+                simd::binary_inplace(BinaryOp::Add, sum, g);
+                for (j, v) in sparse.row(r) {
+                    simd::axpy(v, g, unsafe { out.part(j * gh + o0, n) });
+                }
             }
-        }
-    });
+        });
+    }
     (transposed(&dw_t, width, gh), db)
+}
+
+/// dE/dX = dG W_ih (rows x width), dG in `parts` as for [`input_grads`], W_ih gh x width.
+pub(super) fn input_gradient(parts: &[GradColumns<'_>], w_ih: &[f32], rows: usize, width: usize) -> Vec<f32> {
+    let mut dx = vec![0.0f32; rows * width];
+    for (i, p) in parts.iter().enumerate() {
+        let w_part = Operand::packed(&w_ih[p.first * width..(p.first + p.cols) * width], p.cols, width, false);
+        let beta = if i == 0 { 0.0 } else { 1.0 };
+        sgemm_on_team(rows, width, p.cols, 1.0, Operand { data: p.data, ld: p.ld, transpose: false }, w_part, beta, &mut dx, width);
+    }
+    dx
 }
 
 #[cfg(test)]
@@ -177,10 +221,21 @@ mod tests {
                 assert!(got.iter().zip(&want).all(|(g, w)| g.len() == w.len() && close(g, w)), "row {r}, units {units:?}");
             }
         }
-        let (sparse_grads, dense_grads) = (input_grads(&dg, &x, Some(&sparse), rows, width, gh), input_grads(&dg, &x, None, rows, width, gh));
+        let whole = [GradColumns::whole(&dg, gh)];
+        let (sparse_grads, dense_grads) = (input_grads(&whole, &x, Some(&sparse), rows, width, gh), input_grads(&whole, &x, None, rows, width, gh));
         assert!(close(&sparse_grads.0, &dense_grads.0), "dW_ih");
         // The bias sums add up each column in row order on both paths.
         assert_eq!(sparse_grads.1, dense_grads.1, "db_ih");
+        // dG held as its first 64 columns (in the whole matrix) and the last 32 apart, as the
+        // GRU keeps it: the same results on both paths, and the same dE/dX.
+        let last: Vec<f32> = dg.chunks(gh).flat_map(|row| row[64..].iter().copied()).collect();
+        let split = [GradColumns { data: &dg, ld: gh, first: 0, cols: 64 }, GradColumns { data: &last, ld: 32, first: 64, cols: 32 }];
+        for sparse in [Some(&sparse), None] {
+            let (want, got) = (input_grads(&whole, &x, sparse, rows, width, gh), input_grads(&split, &x, sparse, rows, width, gh));
+            assert!(close(&got.0, &want.0) && got.1 == want.1, "split dG, sparse {}", sparse.is_some());
+        }
+        let (want, got) = (input_gradient(&whole, &w_ih, rows, width), input_gradient(&split, &w_ih, rows, width));
+        assert!(close(&got, &want), "dE/dX from split dG");
         let dense = uniform_vec(rows * width, 0.5, 1.0, 4);
         assert!(SparseRows::of(dense.chunks(width), dense.len()).is_none());
     }

@@ -3,7 +3,7 @@
 use std::ops::Range;
 
 use super::cell::{step_backward, step_forward, CellKind, StepGrads, StepIn, StepOut, StepSaved};
-use super::input_projection::{self, Projection, SparseRows};
+use super::input_projection::{self, GradColumns, Projection, SparseRows};
 use super::scratch::Scratch;
 use super::step_product::{gate_parts, Disjoint, StepProduct};
 use crate::kernels::gemm::{sgemm_on_team, Operand};
@@ -64,8 +64,9 @@ pub struct SequenceCache {
     c: Scratch,
     /// Post-activation gates, [T, B, G*H] (never written, nor read, at padded steps).
     gates: Scratch,
-    /// Hidden projections with b_hh, [T, B, G*H] (the GRU's n gate needs them in backward).
-    hp: Scratch,
+    /// The GRU's n-gate hidden projections with b_hn, [T, B, H] (its backward needs them; the
+    /// other gates' are not kept).
+    hp_n: Scratch,
 }
 
 pub struct SequenceOutput {
@@ -185,33 +186,35 @@ pub fn forward_sequence(kind: CellKind, w: RecurrentWeights<'_>, shape: Sequence
     if !c.is_empty() {
         initial(&mut c, input.c0);
     }
-    // Gates (and the GRU's hidden projections) of every step are kept only for backward;
-    // otherwise one step's worth of memory is reused.
+    // Gates (and the GRU's n-gate hidden projections) of every step are kept only for backward;
+    // otherwise one step's worth of memory is reused. The hidden projections of a step are
+    // written to one reused slot, which stays in cache (the kept gates go to memory: 6 MB per
+    // W6 step, and 4 MB more if all three GRU projections were kept too).
     let slots = if keep { steps } else { 1 };
-    let hp_slots = if keep && kind == CellKind::Gru { steps } else { 1 };
     let mut gates = Scratch::dirty(slots * batch * gh);
-    let mut hp_all = Scratch::dirty(hp_slots * batch * gh);
+    let mut hp_all = Scratch::dirty(batch * gh);
+    let keep_hp_n = keep && kind == CellKind::Gru;
+    let mut hp_n = if keep_hp_n { Scratch::dirty(steps * bh) } else { Scratch::empty() };
     let gate_count = kind.gates();
     let product = StepProduct::forward(w.w_hh, gate_count, hidden, steps, batch);
     let bgh = batch * gh;
     let (h_all, c_all) = (Disjoint::new(&mut h), Disjoint::new(&mut c));
-    let (gates_all, hp_buf) = (Disjoint::new(&mut gates), Disjoint::new(&mut hp_all));
-    // Where step t's gates and hidden projections go: their own rows when kept, else one slot.
+    let (gates_all, hp_buf, hp_n_all) = (Disjoint::new(&mut gates), Disjoint::new(&mut hp_all), Disjoint::new(&mut hp_n));
+    // Where step t's gates go: their own rows when kept, else one slot.
     let gates_at = |t: usize| if keep { t * bgh } else { 0 };
-    let hp_at = |t: usize| if hp_slots > 1 { t * bgh } else { 0 };
     // SAFETY (both closures): step t reads the given samples' h_{t-1} and c_{t-1}, finished
     // before their step t starts, and writes only the given units' columns of the given samples'
-    // HP and gates and their values of h_t and c_t; the blocks running at once are disjoint
-    // (samples x units).
+    // HP, gates and kept n-gate projections and their values of h_t and c_t; the blocks running
+    // at once are disjoint (samples x units).
     // A block's columns of the one sequential product HP = h_{t-1} W_hh^T + b_hh.
     let product_part = |t: usize, rows: &Range<usize>, units: &Range<usize>| unsafe {
         for b in rows.clone() {
-            for (part, bias) in hp_buf.gate_parts(hp_at(t) + b * gh, hidden, gate_count, units).into_iter().zip(gate_parts(w.b_hh, hidden, gate_count, units)) {
+            for (part, bias) in hp_buf.gate_parts(b * gh, hidden, gate_count, units).into_iter().zip(gate_parts(w.b_hh, hidden, gate_count, units)) {
                 part.copy_from_slice(bias);
             }
         }
         let h_prev = h_all.view(t * bh + rows.start * hidden, rows.len() * hidden);
-        product.block(h_prev, CPtr(hp_buf.ptr().0.add(hp_at(t) + rows.start * gh)), rows.len(), units.clone());
+        product.block(h_prev, CPtr(hp_buf.ptr().0.add(rows.start * gh)), rows.len(), units.clone());
     };
     // A block's gate math.
     let gate_math = |t: usize, rows: &Range<usize>, units: &Range<usize>| unsafe {
@@ -231,7 +234,10 @@ pub fn forward_sequence(kind: CellKind, w: RecurrentWeights<'_>, shape: Sequence
                 c_out.copy_from_slice(cp);
                 continue;
             }
-            let [hp0, hp1, hp2, hp3] = hp_buf.gate_parts(hp_at(t) + row, hidden, gate_count, units);
+            let [hp0, hp1, hp2, hp3] = hp_buf.gate_parts(row, hidden, gate_count, units);
+            if keep_hp_n {
+                hp_n_all.part((t * batch + b) * hidden + units.start, n).copy_from_slice(hp2);
+            }
             let step = StepIn {
                 xp: xp.gate_parts(t * batch + b, hidden, gate_count, units, &mut xp_buf),
                 hp: [hp0, hp1, hp2, hp3],
@@ -251,7 +257,7 @@ pub fn forward_sequence(kind: CellKind, w: RecurrentWeights<'_>, shape: Sequence
     } else {
         for t in 0..steps {
             // SAFETY: one thread, and step t's HP rows are not in use by anything else.
-            let hp = unsafe { hp_buf.part(hp_at(t), bgh) };
+            let hp = unsafe { hp_buf.part(0, bgh) };
             hp.chunks_mut(gh).for_each(|r| r.copy_from_slice(w.b_hh));
             product.whole(unsafe { h_all.view(t * bh, bh) }, hp);
             gate_math(t, &(0..batch), &(0..hidden));
@@ -263,7 +269,7 @@ pub fn forward_sequence(kind: CellKind, w: RecurrentWeights<'_>, shape: Sequence
     }
     let h_last = h[steps * bh..].to_vec();
     let c_last = if c.is_empty() { Vec::new() } else { c[steps * bh..].to_vec() };
-    let cache = keep.then_some(SequenceCache { kind, shape, lengths, x: x_tm, sparse, h, c, gates, hp: hp_all });
+    let cache = keep.then_some(SequenceCache { kind, shape, lengths, x: x_tm, sparse, h, c, gates, hp_n });
     SequenceOutput { outputs, h_last, c_last, cache }
 }
 
@@ -323,10 +329,12 @@ pub fn backward_sequence(w: RecurrentWeights<'_>, cache: &SequenceCache, d: Sequ
     if !d.h_last.is_empty() {
         dh_bufs[(steps % 2) * bh..(steps % 2 + 1) * bh].copy_from_slice(d.h_last);
     }
-    // Written in full by the steps (zeros at padded steps).
-    let mut dgx = Scratch::dirty(rows * gh);
-    // Separate hidden-side gradients only where they differ (the GRU's reset-after n gate).
-    let mut dgh = if kind == CellKind::Gru { Scratch::dirty(rows * gh) } else { Scratch::empty() };
+    // Gate gradients, written in full by the steps (zeros at padded steps). The GRU's hidden and
+    // input sides differ in the n gate (reset after the product): it keeps all three hidden-side
+    // ones and, apart, only n's input side ([T*B, H]; its r and z ones are the hidden side's).
+    let is_gru = kind == CellKind::Gru;
+    let mut dgx = Scratch::dirty(rows * if is_gru { hidden } else { gh });
+    let mut dgh = if is_gru { Scratch::dirty(rows * gh) } else { Scratch::empty() };
     let mut dpeephole = vec![0.0f32; w.peephole.len()];
     let lengths = &cache.lengths;
     let gate_count = kind.gates();
@@ -335,7 +343,16 @@ pub fn backward_sequence(w: RecurrentWeights<'_>, cache: &SequenceCache, d: Sequ
     let (dgx_all, dgh_all, dh_all) = (Disjoint::new(&mut dgx), Disjoint::new(&mut dgh), Disjoint::new(&mut dh_bufs));
     let (dc_all, dpeep) = (Disjoint::new(&mut dc), Disjoint::new(&mut dpeephole));
     // The gate gradients that meet W_hh.
-    let dg_hidden = if kind == CellKind::Gru { dgh_all } else { dgx_all };
+    let dg_hidden = if is_gru { dgh_all } else { dgx_all };
+    // Those of the input side, of sample b at step t (SAFETY: the callers below, whose comment
+    // covers these parts of dG_t too).
+    let dgx_parts = |t: usize, b: usize, units: &Range<usize>| unsafe {
+        if is_gru {
+            [&mut [][..], &mut [][..], dgx_all.part((t * batch + b) * hidden + units.start, units.len()), &mut [][..]]
+        } else {
+            dgx_all.gate_parts((t * batch + b) * gh, hidden, gate_count, units)
+        }
+    };
     // SAFETY (all three closures): step t's pointwise part writes only the given units of the
     // given samples' dG_t, dc and dE/dh_t (and the units' dpeephole, when all samples are one
     // block), and reads the same of dE/dh_{t+1} (the other buffer); its product part reads the
@@ -360,7 +377,7 @@ pub fn backward_sequence(w: RecurrentWeights<'_>, cache: &SequenceCache, d: Sequ
                     // Padding passed the state through: so does its gradient (dc stays as it
                     // is), and it has no output nor gate gradients.
                     dh_prev.copy_from_slice(&dh_in[local..local + n]);
-                    let gate_grads = dgx_all.gate_parts(row, hidden, gate_count, &chunk).into_iter().chain(dgh_all.gate_parts(row, hidden, gate_count, &chunk));
+                    let gate_grads = dgx_parts(t, b, &chunk).into_iter().chain(dgh_all.gate_parts(row, hidden, gate_count, &chunk));
                     gate_grads.for_each(|part| part.fill(0.0));
                     continue;
                 }
@@ -372,7 +389,7 @@ pub fn backward_sequence(w: RecurrentWeights<'_>, cache: &SequenceCache, d: Sequ
                 }
                 let saved = StepSaved {
                     gates: gate_parts(&cache.gates[row..row + gh], hidden, gate_count, &chunk),
-                    hp_n: if kind == CellKind::Gru { &cache.hp[row + 2 * hidden + start..row + 2 * hidden + start + n] } else { &[] },
+                    hp_n: step_rows(&cache.hp_n, t, bh, hs, hs + n),
                     h_prev: step_rows(&cache.h, t, bh, hs, hs + n),
                     c_prev,
                     c,
@@ -383,7 +400,7 @@ pub fn backward_sequence(w: RecurrentWeights<'_>, cache: &SequenceCache, d: Sequ
                 let mut grads = StepGrads {
                     dh: &dh[..n],
                     dc: dc_all.part(hs, n),
-                    dgx: dgx_all.gate_parts(row, hidden, gate_count, &chunk),
+                    dgx: dgx_parts(t, b, &chunk),
                     dgh: dgh_all.gate_parts(row, hidden, gate_count, &chunk),
                     dh_prev,
                     dpeephole: [p0, p1, p2],
@@ -432,11 +449,16 @@ pub fn backward_sequence(w: RecurrentWeights<'_>, cache: &SequenceCache, d: Sequ
     }
     let dh_next = dh_bufs[..bh].to_vec();
     // Weight gradients for all steps at once: dW_ih = dGx^T X, dW_hh = dGh^T H_prev, biases = sums.
-    let dg_hidden = if dgh.is_empty() { &dgx } else { &dgh };
+    let dg_hidden = if is_gru { &dgh } else { &dgx };
     let mut w_hh = vec![0.0; gh * hidden];
     sgemm_on_team(gh, hidden, rows, 1.0, Operand::packed(dg_hidden, gh, rows, true), Operand::packed(&cache.h[..rows * hidden], rows, hidden, false), 0.0, &mut w_hh, hidden);
-    let (w_ih, b_ih) = input_projection::input_grads(&dgx, &cache.x, cache.sparse.as_ref(), rows, input, gh);
-    let b_hh = if dgh.is_empty() {
+    let dg_input = if is_gru {
+        vec![GradColumns { data: &dgh, ld: gh, first: 0, cols: 2 * hidden }, GradColumns { data: &dgx, ld: hidden, first: 2 * hidden, cols: hidden }]
+    } else {
+        vec![GradColumns::whole(&dgx, gh)]
+    };
+    let (w_ih, b_ih) = input_projection::input_grads(&dg_input, &cache.x, cache.sparse.as_ref(), rows, input, gh);
+    let b_hh = if !is_gru {
         b_ih.clone()
     } else {
         // The GRU's r and z gradients are the same on both sides: only n's are summed again.
@@ -454,8 +476,7 @@ pub fn backward_sequence(w: RecurrentWeights<'_>, cache: &SequenceCache, d: Sequ
         c0: dc,
     };
     if !d.skip_input_grad {
-        let mut dx_tm = vec![0.0f32; rows * input];
-        sgemm_on_team(rows, input, gh, 1.0, Operand::packed(&dgx, rows, gh, false), Operand::packed(w.w_ih, gh, input, false), 0.0, &mut dx_tm, input);
+        let dx_tm = input_projection::input_gradient(&dg_input, w.w_ih, rows, input);
         g.x = swap_batch_time(&dx_tm, steps, batch, input);
     }
     g
