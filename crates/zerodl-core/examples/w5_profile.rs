@@ -1,9 +1,12 @@
 //! Where a W5 predict's time goes (LSTM 16 -> 128, seq 32, batch 1, inference): the whole
-//! sequence against its 32 recurrent matrix-vector products alone. `cargo run --release -p
-//! zerodl-core --example w5_profile` (ZERODL_NUM_THREADS=1 for one core).
+//! sequence against its 32 recurrent matrix-vector products alone, and against the floor under
+//! them: streaming the 256 KB of W_hh from cache once per step, with no arithmetic at all.
+//! `cargo run --release -p zerodl-core --example w5_profile` (ZERODL_NUM_THREADS=1 for one core).
+use std::hint::black_box;
 use std::time::Instant;
 
-use zerodl_core::kernels::gemv;
+use zerodl_core::kernels::{gemv, simd};
+use zerodl_core::parallel::{self, team};
 use zerodl_core::nn::recurrent::{forward_sequence, CellKind, RecurrentWeights, SequenceInput, SequenceShape};
 use zerodl_core::random::uniform_vec;
 
@@ -39,5 +42,14 @@ fn main() {
             gemv::rows_dot_add(1, h, gh, &hv, h, &w_hh, &mut out, gh);
         }
     });
-    println!("W5 LSTM sequence: {whole:.1} us; its 32 recurrent products alone: {products:.1} us");
+    // The floor under those products: only reading W_hh once per step, each thread its fixed
+    // half (as the sequence splits it), with the sequence's barrier between steps.
+    let threads = parallel::num_threads();
+    let share = w_hh.len().div_ceil(threads);
+    let floor = median_us(|| {
+        team::for_each_phase_block(threads - 1, t, threads, |_, i| {
+            black_box(simd::sum(black_box(&w_hh[i * share..((i + 1) * share).min(w_hh.len())])));
+        })
+    });
+    println!("W5 LSTM sequence: {whole:.1} us; its 32 recurrent products alone: {products:.1} us; reading W_hh 32 times, nothing else ({threads} threads): {floor:.1} us");
 }
