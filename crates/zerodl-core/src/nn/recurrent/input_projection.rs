@@ -1,5 +1,5 @@
 //! The input side of a recurrent layer: XP = X W_ih^T + b_ih for the recurrence to read,
-//! dW_ih = dG^T X and db_ih after it. Mostly-zero inputs (one-hot characters, as a char LM
+//! dW_ih = dG^T X, db_ih and dE/dX = dG W_ih after it. Mostly-zero inputs (one-hot characters, as a char LM
 //! feeds them) take a sparse path that reads only W_ih's columns of the nonzero features: a
 //! dense GEMM would spend nearly all of its multiplications on zeros.
 
@@ -8,7 +8,7 @@ use std::ops::Range;
 use super::scratch::Scratch;
 use super::sequence::column_sums;
 use super::step_product::{gate_parts, Disjoint};
-use crate::kernels::gemm::{sgemm_on_team, Operand};
+use crate::kernels::gemm::{sgemm_on_team, sgemm_split_k, Operand};
 use crate::kernels::simd::{self, BinaryOp};
 use crate::kernels::transpose::transposed;
 use crate::parallel;
@@ -137,19 +137,27 @@ impl<'a> GradColumns<'a> {
     fn row(&self, r: usize, span: Range<usize>) -> &'a [f32] {
         &self.data[r * self.ld + span.start..r * self.ld + span.end]
     }
+
+    /// The part as a GEMM operand (rows x cols, or its transpose).
+    fn operand(&self, transpose: bool) -> Operand<'a> {
+        Operand { data: self.data, ld: self.ld, transpose }
+    }
 }
 
 /// dW_ih = dG^T X (gh x width) and db_ih, the column sums of dG (gh): dG (rows x gh, in `parts`
 /// that cover its columns in order), X (rows x width). For sparse X both come from one pass over
 /// dG.
 pub(super) fn input_grads(parts: &[GradColumns<'_>], x: &[f32], sparse: Option<&SparseRows>, rows: usize, width: usize, gh: usize) -> (Vec<f32>, Vec<f32>) {
-    assert!(parts.iter().scan(0, |next, p| Some(std::mem::replace(next, p.first + p.cols) == p.first)).all(|ok| ok), "input grads: parts out of order");
-    assert_eq!(parts.iter().map(|p| p.cols).sum::<usize>(), gh, "input grads: parts do not cover the gates");
+    let covered = parts.iter().fold(0, |next, p| {
+        assert_eq!(p.first, next, "input grads: dG's parts must cover its columns in order");
+        next + p.cols
+    });
+    assert_eq!(covered, gh, "input grads: dG's parts must cover its {gh} columns");
     let Some(sparse) = sparse else {
         let (mut dw, mut db) = (vec![0.0f32; gh * width], Vec::with_capacity(gh));
         for p in parts {
             let dw_part = &mut dw[p.first * width..(p.first + p.cols) * width];
-            sgemm_on_team(p.cols, width, rows, 1.0, Operand { data: p.data, ld: p.ld, transpose: true }, Operand::packed(x, rows, width, false), 0.0, dw_part, width);
+            sgemm_split_k(p.cols, width, rows, 1.0, p.operand(true), Operand::packed(x, rows, width, false), 0.0, dw_part, width);
             db.extend(column_sums(p.data, p.ld, 0..p.cols));
         }
         return (dw, db);
@@ -183,7 +191,7 @@ pub(super) fn input_gradient(parts: &[GradColumns<'_>], w_ih: &[f32], rows: usiz
     for (i, p) in parts.iter().enumerate() {
         let w_part = Operand::packed(&w_ih[p.first * width..(p.first + p.cols) * width], p.cols, width, false);
         let beta = if i == 0 { 0.0 } else { 1.0 };
-        sgemm_on_team(rows, width, p.cols, 1.0, Operand { data: p.data, ld: p.ld, transpose: false }, w_part, beta, &mut dx, width);
+        sgemm_on_team(rows, width, p.cols, 1.0, p.operand(false), w_part, beta, &mut dx, width);
     }
     dx
 }

@@ -9,6 +9,8 @@
 //! rows are contiguous; the public layout is batch-major ([B, T, ...]) like Keras and tfjs.
 //!
 //! cell.rs: one step's pointwise math; sequence.rs: one layer, one direction, whole sequence;
+//! input_projection.rs: the input side, X W_ih^T before the recurrence and its gradients after
+//! (with a sparse path for one-hot inputs);
 //! step_product.rs: each step's recurrent product, and how the threads share the steps (by
 //! samples, or by blocks of units); scratch.rs: big buffers reused from call to call; stack.rs:
 //! layers x directions, dropout between layers; layer.rs: the model layer and its state.

@@ -6,7 +6,7 @@ use super::cell::{step_backward, step_forward, CellKind, StepGrads, StepIn, Step
 use super::input_projection::{self, GradColumns, Projection, SparseRows};
 use super::scratch::Scratch;
 use super::step_product::{gate_parts, Disjoint, StepProduct};
-use crate::kernels::gemm::{sgemm_on_team, Operand};
+use crate::kernels::gemm::{sgemm_split_k, Operand};
 use crate::kernels::CPtr;
 use crate::kernels::simd::{self, BinaryOp};
 use crate::parallel;
@@ -451,7 +451,7 @@ pub fn backward_sequence(w: RecurrentWeights<'_>, cache: &SequenceCache, d: Sequ
     // Weight gradients for all steps at once: dW_ih = dGx^T X, dW_hh = dGh^T H_prev, biases = sums.
     let dg_hidden = if is_gru { &dgh } else { &dgx };
     let mut w_hh = vec![0.0; gh * hidden];
-    sgemm_on_team(gh, hidden, rows, 1.0, Operand::packed(dg_hidden, gh, rows, true), Operand::packed(&cache.h[..rows * hidden], rows, hidden, false), 0.0, &mut w_hh, hidden);
+    sgemm_split_k(gh, hidden, rows, 1.0, Operand::packed(dg_hidden, gh, rows, true), Operand::packed(&cache.h[..rows * hidden], rows, hidden, false), 0.0, &mut w_hh, hidden);
     let dg_input = if is_gru {
         vec![GradColumns { data: &dgh, ld: gh, first: 0, cols: 2 * hidden }, GradColumns { data: &dgx, ld: hidden, first: 2 * hidden, cols: hidden }]
     } else {
