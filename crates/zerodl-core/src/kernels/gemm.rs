@@ -10,6 +10,7 @@
 //! own parallel loop on our rayon pool (it packs B once for all threads). ndarray's
 //! `matrixmultiply` is kept as a measured alternative.
 
+use super::simd::{self, BinaryOp};
 use super::CPtr;
 use crate::parallel;
 
@@ -179,18 +180,17 @@ pub fn sgemm_split_k(m: usize, n: usize, k: usize, alpha: f32, a: Operand<'_>, b
     // The first share goes straight to C; the others to their own m x n buffers.
     let mut partial = vec![0.0f32; (threads - 1) * m * n];
     let (c_ptr, partial_ptr) = (CPtr(c.as_mut_ptr()), CPtr(partial.as_mut_ptr()));
+    let whole = Problem { m, n, k, alpha, a, b, beta, c: c_ptr, ldc };
     parallel::team::for_each_block(threads - 1, threads, |i| {
-        let (k0, kk) = (i * per, per.min(k - (i * per).min(k)));
-        if kk == 0 && i > 0 {
-            return; // its partial buffer stays zero
+        let start = i * per;
+        if start >= k {
+            return; // an empty share: its partial buffer stays zero (share 0 is never empty)
         }
-        // op(A)'s columns and op(B)'s rows k0..k0 + kk.
-        let a = Operand { data: &a.data[(k0 * a.strides().1 as usize).min(a.data.len())..], ..a };
-        let b = Operand { data: &b.data[(k0 * b.strides().0 as usize).min(b.data.len())..], ..b };
-        let (dst, ld, beta) = if i == 0 { (c_ptr, ldc, beta) } else { (CPtr(partial_ptr.at((i - 1) * m * n)), n, 0.0) };
+        let share = whole.k_block(start, per.min(k - start));
+        let share = if i == 0 { share } else { Problem { beta: 0.0, c: CPtr(partial_ptr.at((i - 1) * m * n)), ldc: n, ..share } };
         // SAFETY: the shares of k are in bounds of A and B (checked above); each block writes its
         // own C or partial buffer.
-        unsafe { gemm_crate(Problem { m, n, k: kk, alpha, a, b, beta, c: dst, ldc: ld }, false) };
+        unsafe { gemm_crate(share, false) };
     });
     // C += the other shares, rows split between the threads.
     parallel::team::for_each_range(m, true, 1, |rows| {
@@ -198,7 +198,7 @@ pub fn sgemm_split_k(m: usize, n: usize, k: usize, alpha: f32, a: Operand<'_>, b
             // SAFETY: each range adds into its own rows of C.
             let row = unsafe { std::slice::from_raw_parts_mut(c_ptr.at(i * ldc), n) };
             for share in partial.chunks(m * n) {
-                crate::kernels::simd::binary_inplace(crate::kernels::simd::BinaryOp::Add, row, &share[i * n..(i + 1) * n]);
+                simd::binary_inplace(BinaryOp::Add, row, &share[i * n..(i + 1) * n]);
             }
         }
     });
@@ -226,6 +226,16 @@ impl<'a> Problem<'a> {
         // SAFETY: start < m, so the offset stays inside C.
         let c = CPtr(unsafe { self.c.0.add(start * self.ldc) });
         Problem { m: rows, a, c, ..self }
+    }
+
+    /// Inner indices `start..start + len` only: the same columns of op(A) and rows of op(B), all
+    /// of C (a share of a product split by k).
+    fn k_block(self, start: usize, len: usize) -> Problem<'a> {
+        let (_, a_cs) = self.a.strides();
+        let (b_rs, _) = self.b.strides();
+        let a = Operand { data: &self.a.data[start * a_cs as usize..], ..self.a };
+        let b = Operand { data: &self.b.data[start * b_rs as usize..], ..self.b };
+        Problem { k: len, a, b, ..self }
     }
 
     /// Columns `start..start + cols` of C: all of op(A), the same columns of op(B).
