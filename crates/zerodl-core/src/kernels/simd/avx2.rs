@@ -65,7 +65,7 @@ unsafe fn exp8(x_in: __m256) -> __m256 {
 
 #[target_feature(enable = "avx2,fma")]
 #[inline]
-unsafe fn sigmoid8(x: __m256) -> __m256 {
+pub(crate) unsafe fn sigmoid8(x: __m256) -> __m256 {
     let one = _mm256_set1_ps(1.0);
     let e = exp8(_mm256_sub_ps(_mm256_setzero_ps(), x));
     _mm256_div_ps(one, _mm256_add_ps(one, e))
@@ -73,7 +73,7 @@ unsafe fn sigmoid8(x: __m256) -> __m256 {
 
 #[target_feature(enable = "avx2,fma")]
 #[inline]
-unsafe fn tanh8(x: __m256) -> __m256 {
+pub(crate) unsafe fn tanh8(x: __m256) -> __m256 {
     // Beyond |x| = 7.9988 tanh(x) rounds to +-1 in f32.
     let c = 7.998_811_7_f32;
     let xc = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-c)), _mm256_set1_ps(c));

@@ -10,7 +10,7 @@
 pub(crate) mod avx2;
 mod scalar;
 
-pub use scalar::apply_binary;
+pub use scalar::{apply_binary, apply_unary};
 
 use std::sync::OnceLock;
 

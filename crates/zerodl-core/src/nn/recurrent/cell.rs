@@ -1,8 +1,13 @@
 //! The pointwise math of one time step for each cell kind: forward from the pre-activations,
 //! backward to the pre-activation gradients, over any range of units. The matrix products live in
 //! step_product.rs and input_projection.rs.
+//!
+//! The LSTM and GRU run here element by element, in the portable math of the scalar SIMD level;
+//! with AVX2 the same formulas run fused in cell_avx2.rs, one pass over a step's units.
 
-use crate::kernels::simd::{self, BinaryOp, UnaryOp};
+#[cfg(target_arch = "x86_64")]
+use super::cell_avx2;
+use crate::kernels::simd::{self, apply_unary, BinaryOp, Level, UnaryOp};
 use crate::nn::activation::Activation;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -53,65 +58,60 @@ pub struct StepOut<'a> {
 
 /// One step forward.
 pub fn step_forward(kind: CellKind, s: &StepIn<'_>, out: &mut StepOut<'_>) {
+    step_forward_with(simd::level(), kind, s, out)
+}
+
+/// The same with the given SIMD level (tests run both).
+pub fn step_forward_with(level: Level, kind: CellKind, s: &StepIn<'_>, out: &mut StepOut<'_>) {
     let n = out.h.len();
-    let (xp, hp) = (&s.xp, &s.hp);
-    match kind {
-        CellKind::Rnn(act) => {
-            let g = &mut *out.gates[0];
-            simd::binary(BinaryOp::Add, &xp[0][..n], &hp[0][..n], g);
-            act.forward(g, n);
-            out.h.copy_from_slice(g);
-        }
-        CellKind::Lstm => {
-            let [gi, gf, gg, go] = &mut out.gates;
-            let (gi, gf, gg, go) = (&mut gi[..n], &mut gf[..n], &mut gg[..n], &mut go[..n]);
-            let (c_prev, c) = (&s.c_prev[..n], &mut out.c[..n]);
-            // Pre-activations, then the gate nonlinearities as SIMD passes over whole slices.
-            simd::binary(BinaryOp::Add, &xp[0][..n], &hp[0][..n], gi);
-            simd::binary(BinaryOp::Add, &xp[1][..n], &hp[1][..n], gf);
-            simd::binary(BinaryOp::Add, &xp[2][..n], &hp[2][..n], gg);
-            simd::binary(BinaryOp::Add, &xp[3][..n], &hp[3][..n], go);
-            let peep = &s.peephole;
+    if let CellKind::Rnn(act) = kind {
+        let g = &mut *out.gates[0];
+        simd::binary_with(level, BinaryOp::Add, &s.xp[0][..n], &s.hp[0][..n], g);
+        act.forward(g, n);
+        out.h.copy_from_slice(g);
+        return;
+    }
+    #[cfg(target_arch = "x86_64")]
+    if level == Level::Avx2Fma {
+        // SAFETY: the level is only ever Avx2Fma on a CPU with both features.
+        return unsafe { cell_avx2::step_forward(kind, s, out) };
+    }
+    let (xp, hp, peep) = (&s.xp, &s.hp, &s.peephole);
+    let (h, h_prev, c_prev) = (&mut out.h[..n], &s.h_prev, &s.c_prev);
+    if kind == CellKind::Lstm {
+        let [gi, gf, gg, go] = &mut out.gates;
+        let c = &mut out.c[..n];
+        for j in 0..n {
+            let (mut pi, mut pf) = (xp[0][j] + hp[0][j], xp[1][j] + hp[1][j]);
             if !peep[0].is_empty() {
-                for j in 0..n {
-                    gi[j] += peep[0][j] * c_prev[j];
-                    gf[j] += peep[1][j] * c_prev[j];
-                }
+                pi += peep[0][j] * c_prev[j];
+                pf += peep[1][j] * c_prev[j];
             }
-            simd::unary_inplace(UnaryOp::Sigmoid, gi);
-            simd::unary_inplace(UnaryOp::Sigmoid, gf);
-            simd::unary_inplace(UnaryOp::Tanh, gg);
-            for j in 0..n {
-                c[j] = gf[j] * c_prev[j] + gi[j] * gg[j];
-            }
-            if !peep[2].is_empty() {
-                for j in 0..n {
-                    go[j] += peep[2][j] * c[j];
-                }
-            }
-            simd::unary_inplace(UnaryOp::Sigmoid, go);
-            let h = &mut out.h[..n];
-            simd::unary(UnaryOp::Tanh, c, h);
-            simd::binary_inplace(BinaryOp::Mul, h, go);
+            let (i, f, g) = (sigmoid(pi), sigmoid(pf), tanh(xp[2][j] + hp[2][j]));
+            c[j] = f * c_prev[j] + i * g;
+            let po = xp[3][j] + hp[3][j] + if peep[2].is_empty() { 0.0 } else { peep[2][j] * c[j] };
+            let o = sigmoid(po);
+            (gi[j], gf[j], gg[j], go[j]) = (i, f, g, o);
+            h[j] = o * tanh(c[j]);
         }
-        CellKind::Gru => {
-            let [gr, gz, gn, _] = &mut out.gates;
-            let (gr, gz, gn) = (&mut gr[..n], &mut gz[..n], &mut gn[..n]);
-            simd::binary(BinaryOp::Add, &xp[0][..n], &hp[0][..n], gr);
-            simd::binary(BinaryOp::Add, &xp[1][..n], &hp[1][..n], gz);
-            simd::unary_inplace(UnaryOp::Sigmoid, gr);
-            simd::unary_inplace(UnaryOp::Sigmoid, gz);
-            let (xn, hn) = (&xp[2][..n], &hp[2][..n]);
-            for j in 0..n {
-                gn[j] = xn[j] + gr[j] * hn[j];
-            }
-            simd::unary_inplace(UnaryOp::Tanh, gn);
-            let (h, h_prev) = (&mut out.h[..n], &s.h_prev[..n]);
-            for j in 0..n {
-                h[j] = (1.0 - gz[j]) * gn[j] + gz[j] * h_prev[j];
-            }
+    } else {
+        let [gr, gz, gn, _] = &mut out.gates;
+        for j in 0..n {
+            let (r, z) = (sigmoid(xp[0][j] + hp[0][j]), sigmoid(xp[1][j] + hp[1][j]));
+            // Reset after the product: r scales the hidden side of n only.
+            let nn = tanh(xp[2][j] + r * hp[2][j]);
+            (gr[j], gz[j], gn[j]) = (r, z, nn);
+            h[j] = (1.0 - z) * nn + z * h_prev[j];
         }
     }
+}
+
+fn sigmoid(x: f32) -> f32 {
+    apply_unary(UnaryOp::Sigmoid, x)
+}
+
+fn tanh(x: f32) -> f32 {
+    apply_unary(UnaryOp::Tanh, x)
 }
 
 /// What the backward step of one sample reads from the forward pass (units as in [`StepIn`]).
@@ -121,19 +121,18 @@ pub struct StepSaved<'a> {
     /// GRU: the n gate's hidden projection with b_hn.
     pub hp_n: &'a [f32],
     pub h_prev: &'a [f32],
-    /// LSTM: c_{t-1}, c_t and tanh(c_t) (computed by the caller in one SIMD pass, so the gate
-    /// loop has no transcendental calls and vectorises).
+    /// LSTM: c_{t-1} and c_t (tanh(c_t) is recomputed: cheaper than keeping it).
     pub c_prev: &'a [f32],
     pub c: &'a [f32],
-    pub tanh_c: &'a [f32],
     /// LSTM peephole weights (i, f, o), or empty.
     pub peephole: [&'a [f32]; 3],
 }
 
 /// The gradients one backward step reads and writes.
 pub struct StepGrads<'a> {
-    /// dE/dh_t (from above and from step t+1).
-    pub dh: &'a [f32],
+    /// dE/dh_t from the output at t and from step t+1 (added here, in the same pass).
+    pub dy: &'a [f32],
+    pub dh_next: &'a [f32],
     /// LSTM: dE/dc_t from step t+1, replaced by dE/dc_{t-1}.
     pub dc: &'a mut [f32],
     /// Pre-activation gradients of the input projection (the GRU: only n's, the rest empty;
@@ -150,67 +149,63 @@ pub struct StepGrads<'a> {
 
 /// One step backward.
 pub fn step_backward(kind: CellKind, saved: &StepSaved<'_>, g: &mut StepGrads<'_>) {
-    let n = g.dh.len();
-    match kind {
-        CellKind::Rnn(act) => {
-            let d = &mut *g.dgx[0];
-            d.copy_from_slice(g.dh);
-            act.backward(&saved.gates[0][..n], d, n);
-            g.dh_prev.fill(0.0);
-        }
-        CellKind::Lstm if saved.peephole[0].is_empty() => lstm_backward::<false>(saved, g),
-        CellKind::Lstm => lstm_backward::<true>(saved, g),
-        CellKind::Gru => {
-            let [r, z, nn, _] = saved.gates;
-            let (r, z, nn, hn, h_prev) = (&r[..n], &z[..n], &nn[..n], &saved.hp_n[..n], &saved.h_prev[..n]);
-            let dxn = &mut g.dgx[2][..n];
-            let [dhr, dhz, dhn, _] = &mut g.dgh;
-            let (dhr, dhz, dhn) = (&mut dhr[..n], &mut dhz[..n], &mut dhn[..n]);
-            let (dh, dh_prev) = (&g.dh[..n], &mut g.dh_prev[..n]);
-            for j in 0..n {
-                let dn_pre = dh[j] * (1.0 - z[j]) * (1.0 - nn[j] * nn[j]);
-                let dz_pre = dh[j] * (h_prev[j] - nn[j]) * z[j] * (1.0 - z[j]);
-                let dr_pre = dn_pre * hn[j] * r[j] * (1.0 - r[j]);
-                dxn[j] = dn_pre;
-                // Reset after the product: the hidden side of n is scaled by r.
-                (dhr[j], dhz[j], dhn[j]) = (dr_pre, dz_pre, dn_pre * r[j]);
-                dh_prev[j] = dh[j] * z[j];
-            }
-        }
-    }
+    step_backward_with(simd::level(), kind, saved, g)
 }
 
-/// The LSTM step; a separate instance without peepholes keeps that loop branch-free.
-#[inline(always)]
-fn lstm_backward<const PEEPHOLE: bool>(saved: &StepSaved<'_>, g: &mut StepGrads<'_>) {
-    let n = g.dh.len();
-    let [i, f, gg, o] = saved.gates;
-    let (i, f, gg, o) = (&i[..n], &f[..n], &gg[..n], &o[..n]);
-    let (c_prev, tanh_c, dh) = (&saved.c_prev[..n], &saved.tanh_c[..n], &g.dh[..n]);
-    let [di, df, dg, d_o] = &mut g.dgx;
-    let (di, df, dg, d_o) = (&mut di[..n], &mut df[..n], &mut dg[..n], &mut d_o[..n]);
-    let dc = &mut g.dc[..n];
-    for j in 0..n {
-        let do_pre = dh[j] * tanh_c[j] * o[j] * (1.0 - o[j]);
-        // The cell-state gradient carries dc_{t+1} * f_{t+1} (the term the seed's code drops).
-        let mut dct = dc[j] + dh[j] * o[j] * (1.0 - tanh_c[j] * tanh_c[j]);
-        if PEEPHOLE {
-            dct += do_pre * saved.peephole[2][j];
+/// The same with the given SIMD level (tests run both).
+pub fn step_backward_with(level: Level, kind: CellKind, saved: &StepSaved<'_>, g: &mut StepGrads<'_>) {
+    let n = g.dh_prev.len();
+    if let CellKind::Rnn(act) = kind {
+        let d = &mut *g.dgx[0];
+        simd::binary_with(level, BinaryOp::Add, &g.dy[..n], &g.dh_next[..n], d);
+        act.backward(&saved.gates[0][..n], d, n);
+        g.dh_prev.fill(0.0);
+        return;
+    }
+    #[cfg(target_arch = "x86_64")]
+    if level == Level::Avx2Fma {
+        // SAFETY: as in step_forward_with.
+        return unsafe { cell_avx2::step_backward(kind, saved, g) };
+    }
+    let dh = |j: usize| g.dy[j] + g.dh_next[j];
+    let (c_prev, c) = (saved.c_prev, saved.c);
+    if kind == CellKind::Lstm {
+        let [i, f, gg, o] = saved.gates;
+        let [di, df, dg, d_o] = &mut g.dgx;
+        let (p, dp) = (&saved.peephole, &mut g.dpeephole);
+        for j in 0..n {
+            let (dh, tanh_c) = (dh(j), tanh(c[j]));
+            let do_pre = dh * tanh_c * o[j] * (1.0 - o[j]);
+            // The cell-state gradient carries dc_{t+1} * f_{t+1} (the term the seed's code drops).
+            let mut dct = g.dc[j] + dh * o[j] * (1.0 - tanh_c * tanh_c);
+            if !p[0].is_empty() {
+                dct += do_pre * p[2][j];
+            }
+            let di_pre = dct * gg[j] * i[j] * (1.0 - i[j]);
+            let df_pre = dct * c_prev[j] * f[j] * (1.0 - f[j]);
+            (di[j], df[j], dg[j], d_o[j]) = (di_pre, df_pre, dct * i[j] * (1.0 - gg[j] * gg[j]), do_pre);
+            g.dc[j] = dct * f[j];
+            if !p[0].is_empty() {
+                g.dc[j] += di_pre * p[0][j] + df_pre * p[1][j];
+                dp[0][j] += di_pre * c_prev[j];
+                dp[1][j] += df_pre * c_prev[j];
+                dp[2][j] += do_pre * c[j];
+            }
         }
-        let di_pre = dct * gg[j] * i[j] * (1.0 - i[j]);
-        let df_pre = dct * c_prev[j] * f[j] * (1.0 - f[j]);
-        di[j] = di_pre;
-        df[j] = df_pre;
-        dg[j] = dct * i[j] * (1.0 - gg[j] * gg[j]);
-        d_o[j] = do_pre;
-        dc[j] = dct * f[j];
-        if PEEPHOLE {
-            let p = &saved.peephole;
-            dc[j] += di_pre * p[0][j] + df_pre * p[1][j];
-            g.dpeephole[0][j] += di_pre * c_prev[j];
-            g.dpeephole[1][j] += df_pre * c_prev[j];
-            g.dpeephole[2][j] += do_pre * saved.c[j];
+        g.dh_prev.fill(0.0);
+    } else {
+        let [r, z, nn, _] = saved.gates;
+        let (hn, h_prev) = (saved.hp_n, saved.h_prev);
+        let [dhr, dhz, dhn, _] = &mut g.dgh;
+        for j in 0..n {
+            let dh = dh(j);
+            let dn_pre = dh * (1.0 - z[j]) * (1.0 - nn[j] * nn[j]);
+            let dz_pre = dh * (h_prev[j] - nn[j]) * z[j] * (1.0 - z[j]);
+            let dr_pre = dn_pre * hn[j] * r[j] * (1.0 - r[j]);
+            g.dgx[2][j] = dn_pre;
+            // Reset after the product: the hidden side of n is scaled by r.
+            (dhr[j], dhz[j], dhn[j]) = (dr_pre, dz_pre, dn_pre * r[j]);
+            g.dh_prev[j] = dh * z[j];
         }
     }
-    g.dh_prev[..n].fill(0.0);
 }

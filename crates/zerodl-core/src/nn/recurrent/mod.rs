@@ -8,7 +8,7 @@
 //! each after the recurrence. Internally everything is time-major ([T, B, ...]), so each step's
 //! rows are contiguous; the public layout is batch-major ([B, T, ...]) like Keras and tfjs.
 //!
-//! cell.rs: one step's pointwise math; sequence.rs: one layer, one direction, whole sequence;
+//! cell.rs: one step's pointwise math (cell_avx2.rs: the same fused for AVX2); sequence.rs: one layer, one direction, whole sequence;
 //! input_projection.rs: the input side, X W_ih^T before the recurrence and its gradients after
 //! (with a sparse path for one-hot inputs);
 //! step_product.rs: each step's recurrent product, and how the threads share the steps (by
@@ -16,6 +16,8 @@
 //! layers x directions, dropout between layers; layer.rs: the model layer and its state.
 
 mod cell;
+#[cfg(target_arch = "x86_64")]
+mod cell_avx2;
 mod input_projection;
 mod layer;
 mod scratch;
@@ -32,3 +34,5 @@ pub use stack::{stack_backward, stack_forward, StackConfig, StackGrads, StackGra
 mod tests;
 #[cfg(test)]
 mod options_tests;
+#[cfg(test)]
+mod cell_tests;

@@ -364,49 +364,38 @@ pub fn backward_sequence(w: RecurrentWeights<'_>, cache: &SequenceCache, d: Sequ
         // The block's samples' dE/dh_{t+1}, indexed from its first sample.
         let first = rows.start * hidden;
         let (dh_in, dh_out) = (dh_all.view(((t + 1) % 2) * bh + first, rows.len() * hidden), (t % 2) * bh);
-        // Scratch for dE/dh_t and tanh(c_t) of a chunk of units.
-        const CHUNK: usize = 64;
-        let (mut dh, mut tanh_c) = ([0.0f32; CHUNK], [0.0f32; CHUNK]);
+        let n = units.len();
         for b in rows.clone() {
-            for start in units.clone().step_by(CHUNK) {
-                let chunk = start..(start + CHUNK).min(units.end);
-                let (n, hs, row) = (chunk.len(), b * hidden + start, (t * batch + b) * gh);
-                let local = hs - first;
-                let dh_prev = dh_all.part(dh_out + hs, n);
-                if !active(lengths, b, t) {
-                    // Padding passed the state through: so does its gradient (dc stays as it
-                    // is), and it has no output nor gate gradients.
-                    dh_prev.copy_from_slice(&dh_in[local..local + n]);
-                    let gate_grads = dgx_parts(t, b, &chunk).into_iter().chain(dgh_all.gate_parts(row, hidden, gate_count, &chunk));
-                    gate_grads.for_each(|part| part.fill(0.0));
-                    continue;
-                }
-                // dE/dh_t = from the output at t + from step t+1.
-                simd::binary(BinaryOp::Add, &dy[t * bh + hs..t * bh + hs + n], &dh_in[local..local + n], &mut dh[..n]);
-                let (c_prev, c) = (step_rows(&cache.c, t, bh, hs, hs + n), step_rows(&cache.c, t + 1, bh, hs, hs + n));
-                if is_lstm {
-                    simd::unary(simd::UnaryOp::Tanh, c, &mut tanh_c[..n]);
-                }
-                let saved = StepSaved {
-                    gates: gate_parts(&cache.gates[row..row + gh], hidden, gate_count, &chunk),
-                    hp_n: step_rows(&cache.hp_n, t, bh, hs, hs + n),
-                    h_prev: step_rows(&cache.h, t, bh, hs, hs + n),
-                    c_prev,
-                    c,
-                    tanh_c: if is_lstm { &tanh_c[..n] } else { &[] },
-                    peephole: peephole_parts(w.peephole, hidden, &chunk),
-                };
-                let [p0, p1, p2, _] = dpeep.gate_parts(0, hidden, 3, &chunk);
-                let mut grads = StepGrads {
-                    dh: &dh[..n],
-                    dc: dc_all.part(hs, n),
-                    dgx: dgx_parts(t, b, &chunk),
-                    dgh: dgh_all.gate_parts(row, hidden, gate_count, &chunk),
-                    dh_prev,
-                    dpeephole: [p0, p1, p2],
-                };
-                step_backward(kind, &saved, &mut grads);
+            let (hs, row) = (b * hidden + units.start, (t * batch + b) * gh);
+            let (local, dh_prev) = (hs - first, dh_all.part(dh_out + hs, n));
+            if !active(lengths, b, t) {
+                // Padding passed the state through: so does its gradient (dc stays as it is),
+                // and it has no output nor gate gradients.
+                dh_prev.copy_from_slice(&dh_in[local..local + n]);
+                let gate_grads = dgx_parts(t, b, units).into_iter().chain(dgh_all.gate_parts(row, hidden, gate_count, units));
+                gate_grads.for_each(|part| part.fill(0.0));
+                continue;
             }
+            let saved = StepSaved {
+                gates: gate_parts(&cache.gates[row..row + gh], hidden, gate_count, units),
+                hp_n: step_rows(&cache.hp_n, t, bh, hs, hs + n),
+                h_prev: step_rows(&cache.h, t, bh, hs, hs + n),
+                c_prev: step_rows(&cache.c, t, bh, hs, hs + n),
+                c: step_rows(&cache.c, t + 1, bh, hs, hs + n),
+                peephole: peephole_parts(w.peephole, hidden, units),
+            };
+            let [p0, p1, p2, _] = dpeep.gate_parts(0, hidden, 3, units);
+            let mut grads = StepGrads {
+                // dE/dh_t = from the output at t + from step t+1.
+                dy: &dy[t * bh + hs..t * bh + hs + n],
+                dh_next: &dh_in[local..local + n],
+                dc: dc_all.part(hs, n),
+                dgx: dgx_parts(t, b, units),
+                dgh: dgh_all.gate_parts(row, hidden, gate_count, units),
+                dh_prev,
+                dpeephole: [p0, p1, p2],
+            };
+            step_backward(kind, &saved, &mut grads);
         }
     };
     // Truncated BPTT: no gradient crosses every k-th step boundary.

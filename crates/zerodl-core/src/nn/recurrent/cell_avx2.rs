@@ -1,0 +1,211 @@
+//! The LSTM and GRU steps of cell.rs fused for AVX2+FMA: one pass over a step's units computes
+//! every gate, the state and the output (forward) or every gate gradient (backward), eight units
+//! at a time, instead of a separate pass over L1 data for each add, nonlinearity and product.
+//! The formulas are cell.rs's portable ones, with the same sigmoid and tanh as the SIMD kernels.
+//! A last group of fewer than eight units is read and written through a lane mask.
+
+use std::arch::x86_64::*;
+
+use super::cell::{CellKind, StepGrads, StepIn, StepOut, StepSaved};
+use crate::kernels::simd::avx2::{sigmoid8, tanh8};
+
+const LANES: usize = 8;
+
+/// Units `at..at + 8` of a step, or the fewer left at its end.
+#[derive(Clone, Copy)]
+struct Lanes {
+    at: usize,
+    full: bool,
+    mask: __m256i,
+}
+
+impl Lanes {
+    #[target_feature(enable = "avx2,fma")]
+    #[inline]
+    unsafe fn new(at: usize, n: usize) -> Lanes {
+        let left = (n - at).min(LANES) as i32;
+        let mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(left), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+        Lanes { at, full: left == LANES as i32, mask }
+    }
+
+    /// # Safety
+    /// `s` holds at least the step's n units (checked by [`fits`] on entry).
+    #[target_feature(enable = "avx2,fma")]
+    #[inline]
+    unsafe fn load(self, s: &[f32]) -> __m256 {
+        let p = s.as_ptr().add(self.at);
+        if self.full { _mm256_loadu_ps(p) } else { _mm256_maskload_ps(p, self.mask) }
+    }
+
+    /// # Safety
+    /// As for [`Self::load`].
+    #[target_feature(enable = "avx2,fma")]
+    #[inline]
+    unsafe fn store(self, s: &mut [f32], v: __m256) {
+        let p = s.as_mut_ptr().add(self.at);
+        if self.full { _mm256_storeu_ps(p, v) } else { _mm256_maskstore_ps(p, self.mask, v) }
+    }
+}
+
+/// Every slice holds at least n values (what makes the unchecked loads and stores safe).
+fn fits(n: usize, slices: &[&[f32]]) {
+    assert!(slices.iter().all(|s| s.len() >= n), "recurrent step: a gate slice is shorter than the step's {n} units");
+}
+
+/// Runs `f` on each group of lanes of n units.
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+unsafe fn for_lanes(n: usize, mut f: impl FnMut(Lanes)) {
+    let mut at = 0;
+    while at < n {
+        f(Lanes::new(at, n));
+        at += LANES;
+    }
+}
+
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+unsafe fn one_minus(x: __m256) -> __m256 {
+    _mm256_sub_ps(_mm256_set1_ps(1.0), x)
+}
+
+/// # Safety
+/// AVX2 and FMA present; an LSTM or GRU step.
+#[target_feature(enable = "avx2,fma")]
+pub unsafe fn step_forward(kind: CellKind, s: &StepIn<'_>, out: &mut StepOut<'_>) {
+    match kind {
+        CellKind::Lstm if s.peephole[0].is_empty() => lstm_forward::<false>(s, out),
+        CellKind::Lstm => lstm_forward::<true>(s, out),
+        CellKind::Gru => gru_forward(s, out),
+        CellKind::Rnn(_) => unreachable!("the simple RNN's step has no fused form"),
+    }
+}
+
+/// # Safety
+/// As for [`step_forward`].
+#[target_feature(enable = "avx2,fma")]
+pub unsafe fn step_backward(kind: CellKind, saved: &StepSaved<'_>, g: &mut StepGrads<'_>) {
+    match kind {
+        CellKind::Lstm if saved.peephole[0].is_empty() => lstm_backward::<false>(saved, g),
+        CellKind::Lstm => lstm_backward::<true>(saved, g),
+        CellKind::Gru => gru_backward(saved, g),
+        CellKind::Rnn(_) => unreachable!("the simple RNN's step has no fused form"),
+    }
+}
+
+#[target_feature(enable = "avx2,fma")]
+unsafe fn lstm_forward<const PEEPHOLE: bool>(s: &StepIn<'_>, out: &mut StepOut<'_>) {
+    let n = out.h.len();
+    let ([xi, xf, xg, xo], [hi, hf, hg, ho], [pi_w, pf_w, po_w]) = (s.xp, s.hp, s.peephole);
+    fits(n, &[xi, xf, xg, xo, hi, hf, hg, ho, s.c_prev, out.c]);
+    fits(n, &out.gates.each_ref().map(|g| &**g));
+    if PEEPHOLE {
+        fits(n, &[pi_w, pf_w, po_w]);
+    }
+    let [gi, gf, gg, go] = &mut out.gates;
+    for_lanes(n, |l| {
+        let c_prev = l.load(s.c_prev);
+        let (mut pi, mut pf) = (_mm256_add_ps(l.load(xi), l.load(hi)), _mm256_add_ps(l.load(xf), l.load(hf)));
+        if PEEPHOLE {
+            pi = _mm256_fmadd_ps(l.load(pi_w), c_prev, pi);
+            pf = _mm256_fmadd_ps(l.load(pf_w), c_prev, pf);
+        }
+        let (i, f, g) = (sigmoid8(pi), sigmoid8(pf), tanh8(_mm256_add_ps(l.load(xg), l.load(hg))));
+        let c = _mm256_fmadd_ps(f, c_prev, _mm256_mul_ps(i, g));
+        let mut po = _mm256_add_ps(l.load(xo), l.load(ho));
+        if PEEPHOLE {
+            po = _mm256_fmadd_ps(l.load(po_w), c, po);
+        }
+        let o = sigmoid8(po);
+        l.store(gi, i);
+        l.store(gf, f);
+        l.store(gg, g);
+        l.store(go, o);
+        l.store(out.c, c);
+        l.store(out.h, _mm256_mul_ps(o, tanh8(c)));
+    });
+}
+
+#[target_feature(enable = "avx2,fma")]
+unsafe fn gru_forward(s: &StepIn<'_>, out: &mut StepOut<'_>) {
+    let n = out.h.len();
+    let ([xr, xz, xn, _], [hr, hz, hn, _]) = (s.xp, s.hp);
+    fits(n, &[xr, xz, xn, hr, hz, hn, s.h_prev, out.gates[0], out.gates[1], out.gates[2]]);
+    let [gr, gz, gn, _] = &mut out.gates;
+    for_lanes(n, |l| {
+        let r = sigmoid8(_mm256_add_ps(l.load(xr), l.load(hr)));
+        let z = sigmoid8(_mm256_add_ps(l.load(xz), l.load(hz)));
+        // Reset after the product: r scales the hidden side of n only.
+        let nn = tanh8(_mm256_fmadd_ps(r, l.load(hn), l.load(xn)));
+        l.store(gr, r);
+        l.store(gz, z);
+        l.store(gn, nn);
+        l.store(out.h, _mm256_fmadd_ps(z, l.load(s.h_prev), _mm256_mul_ps(one_minus(z), nn)));
+    });
+}
+
+#[target_feature(enable = "avx2,fma")]
+unsafe fn lstm_backward<const PEEPHOLE: bool>(saved: &StepSaved<'_>, g: &mut StepGrads<'_>) {
+    let n = g.dh_prev.len();
+    let [i_s, f_s, g_s, o_s] = saved.gates;
+    let (c_prev_s, c_s, [pi_w, pf_w, po_w]) = (saved.c_prev, saved.c, saved.peephole);
+    fits(n, &[i_s, f_s, g_s, o_s, c_prev_s, c_s, g.dy, g.dh_next, g.dc]);
+    fits(n, &g.dgx.each_ref().map(|d| &**d));
+    if PEEPHOLE {
+        fits(n, &[pi_w, pf_w, po_w]);
+        fits(n, &g.dpeephole.each_ref().map(|d| &**d));
+    }
+    let [di, df, dg, d_o] = &mut g.dgx;
+    let [dpi, dpf, dpo] = &mut g.dpeephole;
+    let (dc, dh_prev) = (&mut *g.dc, &mut *g.dh_prev);
+    for_lanes(n, |l| {
+        let (i, f, gg, o) = (l.load(i_s), l.load(f_s), l.load(g_s), l.load(o_s));
+        let (c_prev, c) = (l.load(c_prev_s), l.load(c_s));
+        let dh = _mm256_add_ps(l.load(g.dy), l.load(g.dh_next));
+        let tanh_c = tanh8(c);
+        let do_pre = _mm256_mul_ps(_mm256_mul_ps(dh, tanh_c), _mm256_mul_ps(o, one_minus(o)));
+        // The cell-state gradient carries dc_{t+1} * f_{t+1} (the term the seed's code drops).
+        let mut dct = _mm256_fmadd_ps(_mm256_mul_ps(dh, o), one_minus(_mm256_mul_ps(tanh_c, tanh_c)), l.load(dc));
+        if PEEPHOLE {
+            dct = _mm256_fmadd_ps(do_pre, l.load(po_w), dct);
+        }
+        let di_pre = _mm256_mul_ps(_mm256_mul_ps(dct, gg), _mm256_mul_ps(i, one_minus(i)));
+        let df_pre = _mm256_mul_ps(_mm256_mul_ps(dct, c_prev), _mm256_mul_ps(f, one_minus(f)));
+        l.store(di, di_pre);
+        l.store(df, df_pre);
+        l.store(dg, _mm256_mul_ps(_mm256_mul_ps(dct, i), one_minus(_mm256_mul_ps(gg, gg))));
+        l.store(d_o, do_pre);
+        let mut dc_prev = _mm256_mul_ps(dct, f);
+        if PEEPHOLE {
+            dc_prev = _mm256_fmadd_ps(di_pre, l.load(pi_w), dc_prev);
+            dc_prev = _mm256_fmadd_ps(df_pre, l.load(pf_w), dc_prev);
+            l.store(dpi, _mm256_fmadd_ps(di_pre, c_prev, l.load(dpi)));
+            l.store(dpf, _mm256_fmadd_ps(df_pre, c_prev, l.load(dpf)));
+            l.store(dpo, _mm256_fmadd_ps(do_pre, c, l.load(dpo)));
+        }
+        l.store(dc, dc_prev);
+        l.store(dh_prev, _mm256_setzero_ps());
+    });
+}
+
+#[target_feature(enable = "avx2,fma")]
+unsafe fn gru_backward(saved: &StepSaved<'_>, g: &mut StepGrads<'_>) {
+    let n = g.dh_prev.len();
+    let ([r_s, z_s, n_s, _], hn_s, h_prev_s) = (saved.gates, saved.hp_n, saved.h_prev);
+    fits(n, &[r_s, z_s, n_s, hn_s, h_prev_s, g.dy, g.dh_next, g.dgx[2], g.dgh[0], g.dgh[1], g.dgh[2]]);
+    let [dhr, dhz, dhn, _] = &mut g.dgh;
+    let (dxn, dh_prev) = (&mut *g.dgx[2], &mut *g.dh_prev);
+    for_lanes(n, |l| {
+        let (r, z, nn) = (l.load(r_s), l.load(z_s), l.load(n_s));
+        let dh = _mm256_add_ps(l.load(g.dy), l.load(g.dh_next));
+        let dn_pre = _mm256_mul_ps(_mm256_mul_ps(dh, one_minus(z)), one_minus(_mm256_mul_ps(nn, nn)));
+        let dz_pre = _mm256_mul_ps(_mm256_mul_ps(dh, _mm256_sub_ps(l.load(h_prev_s), nn)), _mm256_mul_ps(z, one_minus(z)));
+        let dr_pre = _mm256_mul_ps(_mm256_mul_ps(dn_pre, l.load(hn_s)), _mm256_mul_ps(r, one_minus(r)));
+        l.store(dxn, dn_pre);
+        // Reset after the product: the hidden side of n is scaled by r.
+        l.store(dhr, dr_pre);
+        l.store(dhz, dz_pre);
+        l.store(dhn, _mm256_mul_ps(dn_pre, r));
+        l.store(dh_prev, _mm256_mul_ps(dh, z));
+    });
+}
