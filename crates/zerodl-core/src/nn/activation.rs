@@ -2,7 +2,12 @@
 //! seed series does): each layer differentiates the activation it applied itself.
 
 use crate::kernels::simd::{self, UnaryOp};
+use crate::kernels::CPtr;
+use crate::parallel;
 use crate::{invalid_arg, Result};
+
+/// Below this many values a softmax stays on the calling thread.
+const PARALLEL_SOFTMAX_FROM: usize = 32 * 1024;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Activation {
@@ -46,11 +51,18 @@ impl Activation {
             Activation::Tanh => simd::unary_inplace(UnaryOp::Tanh, z),
             Activation::Relu => simd::unary_inplace(UnaryOp::Relu, z),
             Activation::Softmax => {
-                let mut row_out = vec![0.0f32; width];
-                for row in z.chunks_mut(width) {
-                    simd::softmax_row(row, &mut row_out);
-                    row.copy_from_slice(&row_out);
-                }
+                // Rows split between the team's threads (a char LM's output layer has 2048 per
+                // batch).
+                let (rows, at) = (z.len() / width.max(1), CPtr(z.as_mut_ptr()));
+                parallel::team::for_each_range(rows, z.len() >= PARALLEL_SOFTMAX_FROM, 1, |span| {
+                    let mut row_out = vec![0.0f32; width];
+                    for r in span {
+                        // SAFETY: each range has its own rows of z.
+                        let row = unsafe { std::slice::from_raw_parts_mut(at.at(r * width), width) };
+                        simd::softmax_row(row, &mut row_out);
+                        row.copy_from_slice(&row_out);
+                    }
+                });
             }
         }
     }

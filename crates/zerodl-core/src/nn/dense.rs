@@ -6,7 +6,9 @@
 use super::activation::Activation;
 use super::init::Init;
 use super::layer::{Layer, Param, Pass};
+use crate::kernels::column_sums::column_sums;
 use crate::kernels::gemm::{sgemm, sgemm_split_k, Operand};
+use crate::kernels::simd::{self, BinaryOp};
 use crate::random::Rng;
 use crate::shape::{fits, fmt_batch_pattern, fmt_shape};
 use crate::{invalid_arg, Error, Result, Tensor};
@@ -132,9 +134,7 @@ impl Layer for Dense {
         let [weight, bias] = &mut self.params;
         // dW += dz^T x  (n x k); db += column sums of dz; dx = dz W  (batch x k).
         sgemm_split_k(n, k, batch, 1.0, Operand::packed(&dz, n, batch, true), Operand::packed(x.as_slice(), batch, k, false), 1.0, &mut weight.grad, k);
-        for row in dz.chunks(n) {
-            crate::kernels::simd::binary_inplace(crate::kernels::simd::BinaryOp::Add, &mut bias.grad, row);
-        }
+        simd::binary_inplace(BinaryOp::Add, &mut bias.grad, &column_sums(&dz, n, 0..n));
         if !need_input_grad {
             return Ok(Vec::new());
         }

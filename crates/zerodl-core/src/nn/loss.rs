@@ -6,6 +6,7 @@
 
 use super::activation::Activation;
 use crate::kernels::simd::{self, UnaryOp};
+use crate::parallel;
 use crate::shape::fmt_shape;
 use crate::{invalid_arg, Error, Result, Tensor};
 
@@ -133,7 +134,6 @@ impl Loss {
         let counted = |row: usize| mask.is_none_or(|m| m[row]);
         let rows = output.len() / width.max(1);
         let count = (0..rows).filter(|&r| counted(r)).count().max(1);
-        let argmax = |row: &[f32]| row.iter().enumerate().fold(0, |best, (j, &v)| if v > row[best] { j } else { best });
         let mut grad = vec![0.0f32; output.len()];
         let mut value = 0.0f64;
         let mut correct = 0usize;
@@ -152,32 +152,35 @@ impl Loss {
             Loss::CrossEntropy => {
                 // Logits: the softmax layer's pre-activation, or the raw output of a linear layer.
                 let logits = if act == Activation::Softmax { preactivation.unwrap_or(output) } else { output };
+                // A softmax layer's output already is softmax(z): p - t needs no exp then.
+                let probs = (act == Activation::Softmax && preactivation.is_some()).then_some(output);
                 let scale = 1.0 / count as f32;
-                let mut log_p = vec![0.0f32; width];
-                for (b, (z, g)) in logits.chunks(width).zip(grad.chunks_mut(width)).enumerate().filter(|(b, _)| counted(*b)) {
-                    simd::log_softmax_row(z, &mut log_p);
+                let (value, correct) = per_row(rows, width, &mut grad, |b, g| {
+                    if !counted(b) {
+                        return (0.0, 0);
+                    }
+                    let (z, y) = (&logits[b * width..(b + 1) * width], &output[b * width..(b + 1) * width]);
+                    let mut log_p = LogProbs::new(z, probs.map(|p| &p[b * width..(b + 1) * width]));
+                    log_p.probabilities(g);
+                    let mut value = 0.0;
                     let want = match &targets {
-                        Targets::Indices(idx) => idx[b],
-                        Targets::Dense(t) => argmax(&t[b * width..(b + 1) * width]),
-                    };
-                    correct += usize::from(argmax(&output[b * width..(b + 1) * width]) == want);
-                    // dE/dz = (softmax(z) - t) * scale, the softmax as one SIMD pass (a char LM
-                    // has 2048 rows per batch: scalar exps were most of the loss's time).
-                    simd::unary(UnaryOp::Exp, &log_p, g);
-                    match &targets {
                         Targets::Indices(idx) => {
-                            value -= f64::from(log_p[idx[b]]);
+                            value -= log_p.at(idx[b]);
                             g[idx[b]] -= 1.0;
+                            idx[b]
                         }
                         Targets::Dense(t) => {
-                            for ((g, &lp), &t) in g.iter_mut().zip(&log_p).zip(&t[b * width..(b + 1) * width]) {
-                                value -= f64::from(t) * f64::from(lp);
-                                *g -= t;
+                            let t = &t[b * width..(b + 1) * width];
+                            for (j, &t) in t.iter().enumerate().filter(|&(_, &t)| t != 0.0) {
+                                value -= f64::from(t) * log_p.at(j);
+                                g[j] -= t;
                             }
+                            argmax(t)
                         }
-                    }
+                    };
                     simd::scale_inplace(scale, g);
-                }
+                    (value, usize::from(argmax(y) == want))
+                });
                 Ok(LossOutput { value: value / count as f64, grad, fused: true, correct: Some(Correct { correct, total: count }), rows: count })
             }
             Loss::BinaryCrossEntropy => {
@@ -197,6 +200,89 @@ impl Loss {
                 Ok(LossOutput { value: value / f64::from(n), grad, fused: true, correct: Some(Correct { correct, total: count * width }), rows: count })
             }
         }
+    }
+}
+
+fn argmax(row: &[f32]) -> usize {
+    row.iter().enumerate().fold(0, |best, (j, &v)| if v > row[best] { j } else { best })
+}
+
+/// Rows (of `width` values of `grad`) per block of [`per_row`].
+const ROWS_PER_BLOCK: usize = 128;
+
+/// Runs `f(row, its gradient)` on every row, blocks of rows shared by the team's threads, and adds
+/// up what it returns (loss, hits) block by block in order: the sum never depends on the threads.
+fn per_row(rows: usize, width: usize, grad: &mut [f32], f: impl Fn(usize, &mut [f32]) -> (f64, usize) + Sync) -> (f64, usize) {
+    let blocks = rows.div_ceil(ROWS_PER_BLOCK);
+    let mut sums = vec![(0.0f64, 0usize); blocks];
+    let (sums_at, grad_at) = (SyncPtr(sums.as_mut_ptr()), SyncPtr(grad.as_mut_ptr()));
+    let helpers = if blocks > 1 { parallel::num_threads() - 1 } else { 0 };
+    parallel::team::for_each_block(helpers, blocks, |i| {
+        let span = i * ROWS_PER_BLOCK..((i + 1) * ROWS_PER_BLOCK).min(rows);
+        let mut sum = (0.0, 0);
+        for b in span {
+            // SAFETY: row b's gradient and block i's sum belong to this block alone.
+            let g = unsafe { std::slice::from_raw_parts_mut(grad_at.at(b * width), width) };
+            let (v, c) = f(b, g);
+            (sum.0, sum.1) = (sum.0 + v, sum.1 + c);
+        }
+        unsafe { *sums_at.at(i) = sum };
+    });
+    sums.iter().fold((0.0, 0), |(v, c), &(bv, bc)| (v + bv, c + bc))
+}
+
+/// A pointer threads write disjoint elements through.
+#[derive(Clone, Copy)]
+struct SyncPtr<T>(*mut T);
+// SAFETY: every user hands each thread its own elements.
+unsafe impl<T> Send for SyncPtr<T> {}
+unsafe impl<T> Sync for SyncPtr<T> {}
+
+impl<T> SyncPtr<T> {
+    /// A method, so closures capture the whole (Sync) wrapper rather than its raw field.
+    fn at(self, i: usize) -> *mut T {
+        self.0.wrapping_add(i)
+    }
+}
+
+/// One row's log-probabilities: from the softmax layer's output p when it has it (ln p), else, or
+/// where p underflows, from the logits by a stable log-softmax, formed once when first needed.
+struct LogProbs<'a> {
+    z: &'a [f32],
+    p: Option<&'a [f32]>,
+    log_softmax: Vec<f32>,
+}
+
+impl<'a> LogProbs<'a> {
+    /// Below this p, ln p is taken from the logits (p may have underflowed to 0).
+    const TINY: f32 = 1e-30;
+
+    fn new(z: &'a [f32], p: Option<&'a [f32]>) -> LogProbs<'a> {
+        LogProbs { z, p, log_softmax: Vec::new() }
+    }
+
+    /// ln p_j.
+    fn at(&mut self, j: usize) -> f64 {
+        match self.p {
+            Some(p) if p[j] >= Self::TINY => f64::from(p[j].ln()),
+            _ => f64::from(self.of_logits()[j]),
+        }
+    }
+
+    /// softmax(z) into `g`.
+    fn probabilities(&mut self, g: &mut [f32]) {
+        match self.p {
+            Some(p) => g.copy_from_slice(p),
+            None => simd::unary(UnaryOp::Exp, self.of_logits(), g),
+        }
+    }
+
+    fn of_logits(&mut self) -> &[f32] {
+        if self.log_softmax.is_empty() {
+            self.log_softmax = vec![0.0; self.z.len()];
+            simd::log_softmax_row(self.z, &mut self.log_softmax);
+        }
+        &self.log_softmax
     }
 }
 
@@ -227,6 +313,34 @@ mod tests {
         let same = run(Loss::CrossEntropy, &p, Some(&z), Activation::Softmax, &[2, 3], &onehot).unwrap();
         assert!((same.value - out.value).abs() < 1e-9);
         assert_eq!(same.grad, out.grad);
+        // A label whose probability underflows to 0 still gets its finite loss (from the logits).
+        let out = run(Loss::CrossEntropy, &p, Some(&z), Activation::Softmax, &[2, 3], &t(&[2], &[2.0, 2.0])).unwrap();
+        let want = (-(3.0f64 - (1f64.exp() + 2f64.exp() + 3f64.exp()).ln()) + 2000.0) / 2.0;
+        assert!((out.value - want).abs() < 1e-4, "{} vs {want}", out.value);
+    }
+
+    /// Many rows (blocks on several threads): the softmax output's path gives the logits' loss,
+    /// gradient and hits.
+    #[test]
+    fn rows_from_the_softmax_output_match_those_from_the_logits() {
+        let (rows, width) = (1000, 65);
+        let z = crate::random::uniform_vec(rows * width, -8.0, 8.0, 5);
+        let mut p = z.clone();
+        Activation::Softmax.forward(&mut p, width);
+        let labels = t(&[rows], &(0..rows).map(|i| (i * 7 % width) as f32).collect::<Vec<_>>());
+        let from_p = run(Loss::CrossEntropy, &p, Some(&z), Activation::Softmax, &[rows, width], &labels).unwrap();
+        let from_z = run(Loss::CrossEntropy, &z, None, Activation::Identity, &[rows, width], &labels).unwrap();
+        // The mean of -ln softmax(z)[label], row by row in f64.
+        let want = z.chunks(width).enumerate().map(|(i, z)| {
+            let z: Vec<f64> = z.iter().map(|&v| f64::from(v)).collect();
+            z.iter().map(|v| v.exp()).sum::<f64>().ln() - z[i * 7 % width]
+        }).sum::<f64>() / rows as f64;
+        for got in [from_p.value, from_z.value] {
+            assert!((got - want).abs() < 1e-5 * want, "{got} vs {want}");
+        }
+        assert!(from_p.grad.iter().zip(&from_z.grad).all(|(a, b)| (a - b).abs() < 1e-8), "gradients differ");
+        assert_eq!(from_p.correct, from_z.correct);
+        assert!(from_p.correct.unwrap().correct > 0);
     }
 
     #[test]

@@ -6,11 +6,11 @@
 use std::ops::Range;
 
 use super::scratch::Scratch;
-use super::sequence::column_sums;
 use super::step_product::{gate_parts, Disjoint};
 use crate::kernels::gemm::{sgemm_on_team, sgemm_split_k, Operand};
 use crate::kernels::simd::{self, BinaryOp};
 use crate::kernels::transpose::transposed;
+use crate::kernels::column_sums::column_sums;
 use crate::parallel;
 
 /// The sparse path is taken when at most one value in this many is nonzero (measured on the

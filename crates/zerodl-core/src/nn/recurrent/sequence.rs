@@ -7,8 +7,8 @@ use super::input_projection::{self, GradColumns, Projection, SparseRows};
 use super::scratch::Scratch;
 use super::step_product::{gate_parts, Disjoint, StepProduct};
 use crate::kernels::gemm::{sgemm_split_k, Operand};
+use crate::kernels::column_sums::column_sums;
 use crate::kernels::CPtr;
-use crate::kernels::simd::{self, BinaryOp};
 use crate::parallel;
 
 /// A layer's parameters in PyTorch's layout (G = gates of the cell kind, H hidden, D input).
@@ -271,26 +271,6 @@ pub fn forward_sequence(kind: CellKind, w: RecurrentWeights<'_>, shape: Sequence
     let c_last = if c.is_empty() { Vec::new() } else { c[steps * bh..].to_vec() };
     let cache = keep.then_some(SequenceCache { kind, shape, lengths, x: x_tm, sparse, h, c, gates, hp_n });
     SequenceOutput { outputs, h_last, c_last, cache }
-}
-
-/// Below this many values a bias gradient is summed on the calling thread.
-const PARALLEL_SUMS_FROM: usize = 64 * 1024;
-
-/// The sums of columns `span` of a (rows x cols) matrix (bias gradients), the columns split
-/// between the team's threads; each column is still added up in row order, so the split changes
-/// no result.
-pub(super) fn column_sums(m: &[f32], cols: usize, span: Range<usize>) -> Vec<f32> {
-    let mut sums = vec![0.0f32; span.len()];
-    let out = Disjoint::new(&mut sums);
-    let parallel = m.len() / cols.max(1) * span.len() >= PARALLEL_SUMS_FROM;
-    // Whole vectors of 8 per thread.
-    parallel::team::for_each_range(span.len(), parallel, 8, |part| {
-        // SAFETY: each range writes its own columns.
-        let acc = unsafe { out.part(part.start, part.len()) };
-        let part = span.start + part.start..span.start + part.end;
-        m.chunks(cols).for_each(|row| simd::binary_inplace(BinaryOp::Add, acc, &row[part.clone()]));
-    });
-    sums
 }
 
 /// The gradients flowing into a backward pass.

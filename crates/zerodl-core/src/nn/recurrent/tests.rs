@@ -261,9 +261,9 @@ fn column_sums_split_between_threads_are_the_row_order_sums() {
     for row in m.chunks(cols) {
         want.iter_mut().zip(row).for_each(|(s, v)| *s += v);
     }
-    assert_eq!(sequence::column_sums(&m, cols, 0..cols), want);
-    assert_eq!(sequence::column_sums(&m, cols, 37..201), want[37..201]);
-    assert_eq!(sequence::column_sums(&[], 0, 0..0), Vec::<f32>::new());
+    assert_eq!(crate::kernels::column_sums::column_sums(&m, cols, 0..cols), want);
+    assert_eq!(crate::kernels::column_sums::column_sums(&m, cols, 37..201), want[37..201]);
+    assert_eq!(crate::kernels::column_sums::column_sums(&[], 0, 0..0), Vec::<f32>::new());
 }
 
 /// One-hot inputs take the sparse paths (projections formed per row from W_ih^T, dW_ih by
