@@ -4,14 +4,14 @@
 //! dense GEMM would spend nearly all of its multiplications on zeros.
 
 use std::ops::Range;
+use std::sync::Mutex;
 
 use super::scratch::Scratch;
-use super::step_product::{gate_parts, Disjoint};
+use super::step_product::gate_parts;
 use crate::kernels::gemm::{sgemm_on_team, sgemm_split_k, Operand};
 use crate::kernels::simd::{self, BinaryOp};
 use crate::kernels::transpose::transposed;
 use crate::kernels::column_sums::column_sums;
-use crate::parallel;
 
 /// The sparse path is taken when at most one value in this many is nonzero (measured on the
 /// W4 shape, the sparse path is several times faster than the GEMM at 1 in 65 and breaks even
@@ -49,17 +49,6 @@ impl SparseRows {
         let span = self.starts[r]..self.starts[r + 1];
         self.cols[span.clone()].iter().copied().zip(self.vals[span].iter().copied())
     }
-}
-
-/// Below this many multiply-adds the sparse paths stay on the calling thread.
-const PARALLEL_FROM: usize = 64 * 1024;
-
-/// Helpers and blocks of `len` for `work` multiply-adds: two blocks per thread, so a thread that
-/// gets less CPU takes fewer.
-fn blocks(len: usize, work: usize) -> (usize, usize, usize) {
-    let threads = if work < PARALLEL_FROM { 1 } else { parallel::num_threads() };
-    let per = len.div_ceil(2 * threads).max(1);
-    (threads - 1, len.div_ceil(per), per)
 }
 
 /// Each step's input projections XP = X W_ih^T + b_ih (X rows x width, W_ih gh x width), as the
@@ -133,11 +122,6 @@ impl<'a> GradColumns<'a> {
         GradColumns { data, ld: gh, first: 0, cols: gh }
     }
 
-    /// Row r's columns `span` (of this part's own).
-    fn row(&self, r: usize, span: Range<usize>) -> &'a [f32] {
-        &self.data[r * self.ld + span.start..r * self.ld + span.end]
-    }
-
     /// The part as a GEMM operand (rows x cols, or its transpose).
     fn operand(&self, transpose: bool) -> Operand<'a> {
         Operand { data: self.data, ld: self.ld, transpose }
@@ -145,44 +129,65 @@ impl<'a> GradColumns<'a> {
 }
 
 /// dW_ih = dG^T X (gh x width) and db_ih, the column sums of dG (gh): dG (rows x gh, in `parts`
-/// that cover its columns in order), X (rows x width). For sparse X both come from one pass over
-/// dG.
-pub(super) fn input_grads(parts: &[GradColumns<'_>], x: &[f32], sparse: Option<&SparseRows>, rows: usize, width: usize, gh: usize) -> (Vec<f32>, Vec<f32>) {
+/// that cover its columns in order), X (rows x width), dense (sparse inputs' are summed by the
+/// steps: [`SparseGradSums`]).
+pub(super) fn input_grads(parts: &[GradColumns<'_>], x: &[f32], rows: usize, width: usize, gh: usize) -> (Vec<f32>, Vec<f32>) {
     let covered = parts.iter().fold(0, |next, p| {
         assert_eq!(p.first, next, "input grads: dG's parts must cover its columns in order");
         next + p.cols
     });
     assert_eq!(covered, gh, "input grads: dG's parts must cover its {gh} columns");
-    let Some(sparse) = sparse else {
-        let (mut dw, mut db) = (vec![0.0f32; gh * width], Vec::with_capacity(gh));
-        for p in parts {
-            let dw_part = &mut dw[p.first * width..(p.first + p.cols) * width];
-            sgemm_split_k(p.cols, width, rows, 1.0, p.operand(true), Operand::packed(x, rows, width, false), 0.0, dw_part, width);
-            db.extend(column_sums(p.data, p.ld, 0..p.cols));
-        }
-        return (dw, db);
-    };
-    // Accumulate dW_ih^T (width x gh), row j += x_rj dG_r, and the sums of the dG_r, split by
-    // columns (gates' units). Each column is added up in row order, as `column_sums` does.
-    let (mut dw_t, mut db) = (vec![0.0f32; width * gh], vec![0.0f32; gh]);
-    let (out, sums) = (Disjoint::new(&mut dw_t), Disjoint::new(&mut db));
+    let (mut dw, mut db) = (vec![0.0f32; gh * width], Vec::with_capacity(gh));
     for p in parts {
-        let (helpers, count, per) = blocks(p.cols.div_ceil(8), sparse.vals.len() * p.cols);
-        parallel::team::for_each_block(helpers, count, |block| {
-            let (c0, c1) = (block * per * 8, ((block + 1) * per * 8).min(p.cols));
-            let (o0, n) = (p.first + c0, c1 - c0);
-            // SAFETY (both parts): each block writes its own columns.
-            let sum = unsafe { sums.part(o0, n) };
-            for r in 0..rows {
-                let g = p.row(r, c0..c1);
-                simd::binary_inplace(BinaryOp::Add, sum, g);
-                for (j, v) in sparse.row(r) {
-                    simd::axpy(v, g, unsafe { out.part(j * gh + o0, n) });
-                }
-            }
-        });
+        let dw_part = &mut dw[p.first * width..(p.first + p.cols) * width];
+        sgemm_split_k(p.cols, width, rows, 1.0, p.operand(true), Operand::packed(x, rows, width, false), 0.0, dw_part, width);
+        db.extend(column_sums(p.data, p.ld, 0..p.cols));
     }
-    (transposed(&dw_t, width, gh), db)
+    (dw, db)
+}
+
+/// dW_ih and db_ih of sparse inputs, summed by the backward steps themselves while each step's
+/// gate gradients are in cache, instead of by [`input_grads`] in one more pass over all of dG
+/// (8 MB on the W4 shape). One sum per block of samples the steps run in (a thread's share of the
+/// batch, or the whole batch when threads split the units), added up in block order at the end.
+pub(super) struct SparseGradSums<'a> {
+    x: &'a SparseRows,
+    width: usize,
+    gh: usize,
+    /// Indexed by a block's first sample: dW_ih^T then db_ih, [width + 1, gh], or empty.
+    blocks: Vec<Mutex<Vec<f32>>>,
+}
+
+impl<'a> SparseGradSums<'a> {
+    pub fn new(x: &'a SparseRows, width: usize, gh: usize, batch: usize) -> SparseGradSums<'a> {
+        SparseGradSums { x, width, gh, blocks: (0..batch).map(|_| Mutex::new(Vec::new())).collect() }
+    }
+
+    /// Adds X row r's share: `grads[g]` holds the input-side gradients of gate g's `units`
+    /// (blocks of `hidden`). `first`: the first sample of the block the caller runs.
+    pub fn add(&self, first: usize, r: usize, hidden: usize, units: &Range<usize>, grads: [&[f32]; 4]) {
+        let mut sums = self.blocks[first].lock().unwrap_or_else(|e| e.into_inner());
+        if sums.is_empty() {
+            sums.resize((self.width + 1) * self.gh, 0.0);
+        }
+        for (g, d) in grads.iter().enumerate().filter(|(_, d)| !d.is_empty()) {
+            let cols = g * hidden + units.start..g * hidden + units.end;
+            let bias = self.width * self.gh;
+            simd::binary_inplace(BinaryOp::Add, &mut sums[bias + cols.start..bias + cols.end], d);
+            for (j, v) in self.x.row(r) {
+                simd::axpy(v, d, &mut sums[j * self.gh + cols.start..j * self.gh + cols.end]);
+            }
+        }
+    }
+
+    /// (dW_ih (gh x width), db_ih).
+    pub fn finish(self) -> (Vec<f32>, Vec<f32>) {
+        let mut blocks = self.blocks.into_iter().map(|m| m.into_inner().unwrap_or_else(|e| e.into_inner())).filter(|b| !b.is_empty());
+        let mut total = blocks.next().unwrap_or_else(|| vec![0.0; (self.width + 1) * self.gh]);
+        blocks.for_each(|b| simd::binary_inplace(BinaryOp::Add, &mut total, &b));
+        let bias = self.width * self.gh;
+        (transposed(&total[..bias], self.width, self.gh), total[bias..].to_vec())
+    }
 }
 
 /// dE/dX = dG W_ih (rows x width), dG in `parts` as for [`input_grads`], W_ih gh x width.
@@ -229,19 +234,27 @@ mod tests {
                 assert!(got.iter().zip(&want).all(|(g, w)| g.len() == w.len() && close(g, w)), "row {r}, units {units:?}");
             }
         }
+        // The steps' sums of sparse rows (in two blocks of rows, as two threads would add them,
+        // and two blocks of units) give the dense GEMM's dW_ih and the column sums.
         let whole = [GradColumns::whole(&dg, gh)];
-        let (sparse_grads, dense_grads) = (input_grads(&whole, &x, Some(&sparse), rows, width, gh), input_grads(&whole, &x, None, rows, width, gh));
+        let dense_grads = input_grads(&whole, &x, rows, width, gh);
+        let sums = SparseGradSums::new(&sparse, width, gh, rows);
+        for (first, units) in [(0, 0..12), (0, 12..32), (20, 0..12), (20, 12..32)] {
+            let r_end = if first == 0 { 20 } else { rows };
+            for r in first..r_end {
+                let parts = gate_parts(&dg[r * gh..(r + 1) * gh], 32, 3, &units);
+                sums.add(first, r, 32, &units, parts);
+            }
+        }
+        let sparse_grads = sums.finish();
         assert!(close(&sparse_grads.0, &dense_grads.0), "dW_ih");
-        // The bias sums add up each column in row order on both paths.
-        assert_eq!(sparse_grads.1, dense_grads.1, "db_ih");
+        assert!(close(&sparse_grads.1, &dense_grads.1), "db_ih");
         // dG held as its first 64 columns (in the whole matrix) and the last 32 apart, as the
-        // GRU keeps it: the same results on both paths, and the same dE/dX.
+        // GRU keeps it: the same results, and the same dE/dX.
         let last: Vec<f32> = dg.chunks(gh).flat_map(|row| row[64..].iter().copied()).collect();
         let split = [GradColumns { data: &dg, ld: gh, first: 0, cols: 64 }, GradColumns { data: &last, ld: 32, first: 64, cols: 32 }];
-        for sparse in [Some(&sparse), None] {
-            let (want, got) = (input_grads(&whole, &x, sparse, rows, width, gh), input_grads(&split, &x, sparse, rows, width, gh));
-            assert!(close(&got.0, &want.0) && got.1 == want.1, "split dG, sparse {}", sparse.is_some());
-        }
+        let got = input_grads(&split, &x, rows, width, gh);
+        assert!(close(&got.0, &dense_grads.0) && got.1 == dense_grads.1, "split dG");
         let (want, got) = (input_gradient(&whole, &w_ih, rows, width), input_gradient(&split, &w_ih, rows, width));
         assert!(close(&got, &want), "dE/dX from split dG");
         let dense = uniform_vec(rows * width, 0.5, 1.0, 4);

@@ -3,7 +3,7 @@
 use std::ops::Range;
 
 use super::cell::{step_backward, step_forward, CellKind, StepGrads, StepIn, StepOut, StepSaved};
-use super::input_projection::{self, GradColumns, Projection, SparseRows};
+use super::input_projection::{self, GradColumns, Projection, SparseGradSums, SparseRows};
 use super::scratch::Scratch;
 use super::step_product::{gate_parts, Disjoint, StepProduct};
 use crate::kernels::gemm::{sgemm_split_k, Operand};
@@ -324,6 +324,7 @@ pub fn backward_sequence(w: RecurrentWeights<'_>, cache: &SequenceCache, d: Sequ
     let (dc_all, dpeep) = (Disjoint::new(&mut dc), Disjoint::new(&mut dpeephole));
     // The gate gradients that meet W_hh.
     let dg_hidden = if is_gru { dgh_all } else { dgx_all };
+    let sparse_sums = cache.sparse.as_ref().map(|x| SparseGradSums::new(x, input, gh, batch));
     // Those of the input side, of sample b at step t (SAFETY: the callers below, whose comment
     // covers these parts of dG_t too).
     let dgx_parts = |t: usize, b: usize, units: &Range<usize>| unsafe {
@@ -376,6 +377,11 @@ pub fn backward_sequence(w: RecurrentWeights<'_>, cache: &SequenceCache, d: Sequ
                 dpeephole: [p0, p1, p2],
             };
             step_backward(kind, &saved, &mut grads);
+            if let Some(sums) = &sparse_sums {
+                // The input side: the GRU's r and z gradients are its hidden side's.
+                let input_side = |g: usize| if is_gru && g < 2 { &*grads.dgh[g] } else { &*grads.dgx[g] };
+                sums.add(rows.start, t * batch + b, hidden, units, [input_side(0), input_side(1), input_side(2), input_side(3)]);
+            }
         }
     };
     // Truncated BPTT: no gradient crosses every k-th step boundary.
@@ -426,7 +432,10 @@ pub fn backward_sequence(w: RecurrentWeights<'_>, cache: &SequenceCache, d: Sequ
     } else {
         vec![GradColumns::whole(&dgx, gh)]
     };
-    let (w_ih, b_ih) = input_projection::input_grads(&dg_input, &cache.x, cache.sparse.as_ref(), rows, input, gh);
+    let (w_ih, b_ih) = match sparse_sums {
+        Some(sums) => sums.finish(),
+        None => input_projection::input_grads(&dg_input, &cache.x, rows, input, gh),
+    };
     let b_hh = if !is_gru {
         b_ih.clone()
     } else {

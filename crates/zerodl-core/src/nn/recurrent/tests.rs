@@ -273,7 +273,8 @@ fn column_sums_split_between_threads_are_the_row_order_sums() {
 #[test]
 fn one_hot_inputs_match_the_dense_paths() {
     let (steps, input, hidden) = (5, 10, 200);
-    for (kind, batch) in [(CellKind::Lstm, 8), (CellKind::Gru, 8), (CellKind::Lstm, 1)] {
+    // Batch 8: the threads split the units; 32: each thread runs its own samples.
+    for (kind, batch) in [(CellKind::Lstm, 8), (CellKind::Gru, 8), (CellKind::Lstm, 1), (CellKind::Lstm, 32), (CellKind::Gru, 32)] {
         let gh = kind.gates() * hidden;
         let w_ih = uniform_vec(gh * input, -0.5, 0.5, 1);
         let sparse = Layer { kind, input, hidden, w_ih: w_ih.clone(), w_hh: uniform_vec(gh * hidden, -0.1, 0.1, 2), b_ih: uniform_vec(gh, -0.3, 0.3, 3), b_hh: uniform_vec(gh, -0.3, 0.3, 4) };
