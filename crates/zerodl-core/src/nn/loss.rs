@@ -4,8 +4,11 @@
 //! (logits) when that layer ends in softmax / sigmoid, so they stay finite however confident the
 //! model is, and their gradient w.r.t. the logits is the fused `(p - t) / N`.
 
+use std::sync::OnceLock;
+
 use super::activation::Activation;
 use crate::kernels::simd::{self, UnaryOp};
+use crate::kernels::CPtr;
 use crate::parallel;
 use crate::shape::fmt_shape;
 use crate::{invalid_arg, Error, Result, Tensor};
@@ -214,35 +217,21 @@ const ROWS_PER_BLOCK: usize = 128;
 /// up what it returns (loss, hits) block by block in order: the sum never depends on the threads.
 fn per_row(rows: usize, width: usize, grad: &mut [f32], f: impl Fn(usize, &mut [f32]) -> (f64, usize) + Sync) -> (f64, usize) {
     let blocks = rows.div_ceil(ROWS_PER_BLOCK);
-    let mut sums = vec![(0.0f64, 0usize); blocks];
-    let (sums_at, grad_at) = (SyncPtr(sums.as_mut_ptr()), SyncPtr(grad.as_mut_ptr()));
+    let sums: Vec<OnceLock<(f64, usize)>> = (0..blocks).map(|_| OnceLock::new()).collect();
+    let grad_at = CPtr(grad.as_mut_ptr());
     let helpers = if blocks > 1 { parallel::num_threads() - 1 } else { 0 };
     parallel::team::for_each_block(helpers, blocks, |i| {
         let span = i * ROWS_PER_BLOCK..((i + 1) * ROWS_PER_BLOCK).min(rows);
         let mut sum = (0.0, 0);
         for b in span {
-            // SAFETY: row b's gradient and block i's sum belong to this block alone.
+            // SAFETY: row b's gradient belongs to this block alone.
             let g = unsafe { std::slice::from_raw_parts_mut(grad_at.at(b * width), width) };
             let (v, c) = f(b, g);
             (sum.0, sum.1) = (sum.0 + v, sum.1 + c);
         }
-        unsafe { *sums_at.at(i) = sum };
+        sums[i].set(sum).expect("each block runs once");
     });
-    sums.iter().fold((0.0, 0), |(v, c), &(bv, bc)| (v + bv, c + bc))
-}
-
-/// A pointer threads write disjoint elements through.
-#[derive(Clone, Copy)]
-struct SyncPtr<T>(*mut T);
-// SAFETY: every user hands each thread its own elements.
-unsafe impl<T> Send for SyncPtr<T> {}
-unsafe impl<T> Sync for SyncPtr<T> {}
-
-impl<T> SyncPtr<T> {
-    /// A method, so closures capture the whole (Sync) wrapper rather than its raw field.
-    fn at(self, i: usize) -> *mut T {
-        self.0.wrapping_add(i)
-    }
+    sums.iter().filter_map(OnceLock::get).fold((0.0, 0), |(v, c), &(bv, bc)| (v + bv, c + bc))
 }
 
 /// One row's log-probabilities: from the softmax layer's output p when it has it (ln p), else, or
