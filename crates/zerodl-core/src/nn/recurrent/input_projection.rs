@@ -12,6 +12,7 @@ use crate::kernels::gemm::{sgemm_on_team, sgemm_split_k, Operand};
 use crate::kernels::simd::{self, BinaryOp};
 use crate::kernels::transpose::transposed;
 use crate::kernels::column_sums::column_sums;
+use crate::kernels::{gemv, CPtr};
 
 /// The sparse path is taken when at most one value in this many is nonzero (measured on the
 /// W4 shape, the sparse path is several times faster than the GEMM at 1 in 65 and breaks even
@@ -60,14 +61,24 @@ pub(super) enum Projection<'a> {
     /// b_ih plus the rows of W_ih^T of its nonzero features, instead of written to a rows x gh
     /// buffer and read back (8 MB each way on the W4 shape, too big for any cache).
     Formed { w_t: Vec<f32>, x: &'a SparseRows, b_ih: &'a [f32] },
+    /// Dense inputs of one to three sequences (a service's requests): likewise formed where
+    /// they are read, by the thread that reads them (each its own units), with the
+    /// matrix-vector kernel on W_ih: one small GEMM on one thread before the recurrence made a W5
+    /// sequence about 5% slower (medians of 20,000 calls, the two interleaved).
+    Rowwise { x: &'a [f32], w_ih: &'a [f32], b_ih: &'a [f32], width: usize },
 }
 
 impl<'a> Projection<'a> {
-    pub fn new(x: &[f32], sparse: Option<&'a SparseRows>, w_ih: &[f32], b_ih: &'a [f32], rows: usize, width: usize) -> Projection<'a> {
+    /// `x`: rows x width, `batch` rows per step.
+    pub fn new(x: &'a [f32], sparse: Option<&'a SparseRows>, w_ih: &'a [f32], b_ih: &'a [f32], batch: usize, rows: usize, width: usize) -> Projection<'a> {
         let gh = b_ih.len();
         if let Some(x) = sparse {
             // Row j of W_ih^T is what feature j adds to every gate.
             return Projection::Formed { w_t: transposed(w_ih, gh, width), x, b_ih };
+        }
+        if batch <= gemv::MAX_ROWS {
+            assert!(w_ih.len() >= gh * width && x.len() >= rows * width, "input projection: W_ih or X is too small");
+            return Projection::Rowwise { x, w_ih, b_ih, width };
         }
         // Every row starts as the bias (written once, not zeroed first).
         let mut xp = Scratch::dirty(rows * gh);
@@ -80,7 +91,12 @@ impl<'a> Projection<'a> {
 
     /// Values a caller's buffer for [`Self::gate_parts`] needs.
     pub fn buffer_len(&self, count: usize, units: usize) -> usize {
-        if matches!(self, Projection::Formed { .. }) { count * units } else { 0 }
+        match self {
+            Projection::Computed(_) => 0,
+            Projection::Formed { .. } => count * units,
+            // A whole row of gates, of which only the given units are formed.
+            Projection::Rowwise { b_ih, .. } => b_ih.len(),
+        }
     }
 
     /// Row r's projections of `units` of each of `count` gate blocks of `hidden` values (the rest
@@ -90,6 +106,17 @@ impl<'a> Projection<'a> {
         let (w_t, x, b_ih) = match self {
             Projection::Computed(xp) => return gate_parts(&xp[r * gh..(r + 1) * gh], hidden, count, units),
             Projection::Formed { w_t, x, b_ih } => (w_t, x, b_ih),
+            Projection::Rowwise { x, w_ih, b_ih, width } => {
+                let row = &mut buf[..gh];
+                for g in 0..count {
+                    let cols = g * hidden + units.start..g * hidden + units.end;
+                    row[cols.clone()].copy_from_slice(&b_ih[cols.clone()]);
+                    // SAFETY: W_ih holds gh rows of `width` (asserted in `new`), x's row r is
+                    // `width` values, and the columns are in bounds of the row, this call's alone.
+                    unsafe { gemv::columns(simd::level(), 1, *width, cols.start, cols.end, &x[r * width..(r + 1) * width], *width, w_ih, CPtr(row.as_mut_ptr()), gh) };
+                }
+                return gate_parts(row, hidden, count, units);
+            }
         };
         let n = units.len();
         for (g, out) in buf[..count * n].chunks_mut(n.max(1)).enumerate() {
@@ -206,8 +233,9 @@ mod tests {
     use super::*;
     use crate::random::uniform_vec;
 
-    /// The sparse paths give the dense GEMMs' results (one-hot rows, rows with a few values,
-    /// all-zero rows), and dense inputs are left to the GEMMs.
+    /// The sparse and row-wise paths give the dense GEMMs' results (one-hot rows, rows with a few
+    /// values, all-zero rows; dense rows of one sequence), and dense inputs of larger batches are
+    /// left to the GEMMs.
     #[test]
     fn sparse_path_matches_the_dense_one() {
         let (rows, width, gh) = (37, 65, 96);
@@ -224,14 +252,20 @@ mod tests {
         let (w_ih, b_ih, dg) = (uniform_vec(gh * width, -1.0, 1.0, 1), uniform_vec(gh, -1.0, 1.0, 2), uniform_vec(rows * gh, -1.0, 1.0, 3));
         let close = |a: &[f32], b: &[f32]| a.iter().zip(b).all(|(a, b)| (a - b).abs() <= 1e-5 * (1.0 + b.abs()));
         // Three gates of 32 units; every row, all units and a ragged range of them.
-        let (formed, computed) = (Projection::new(&x, Some(&sparse), &w_ih, &b_ih, rows, width), Projection::new(&x, None, &w_ih, &b_ih, rows, width));
+        let (formed, computed) = (Projection::new(&x, Some(&sparse), &w_ih, &b_ih, rows, rows, width), Projection::new(&x, None, &w_ih, &b_ih, rows, rows, width));
         assert!(matches!(formed, Projection::Formed { .. }) && matches!(computed, Projection::Computed(_)));
+        // Dense rows, one per step (batch 1).
+        let dense_x = uniform_vec(rows * width, -1.0, 1.0, 5);
+        let (rowwise, dense_computed) = (Projection::new(&dense_x, None, &w_ih, &b_ih, 1, rows, width), Projection::new(&dense_x, None, &w_ih, &b_ih, rows, rows, width));
+        assert!(matches!(rowwise, Projection::Rowwise { .. }));
         for units in [0..32, 5..17] {
-            let mut buf = vec![f32::NAN; formed.buffer_len(3, units.len())];
-            for r in 0..rows {
-                let want = computed.gate_parts(r, 32, 3, &units, &mut []);
-                let got = formed.gate_parts(r, 32, 3, &units, &mut buf);
-                assert!(got.iter().zip(&want).all(|(g, w)| g.len() == w.len() && close(g, w)), "row {r}, units {units:?}");
+            for (got_from, want_from) in [(&formed, &computed), (&rowwise, &dense_computed)] {
+                let mut buf = vec![f32::NAN; got_from.buffer_len(3, units.len())];
+                for r in 0..rows {
+                    let want = want_from.gate_parts(r, 32, 3, &units, &mut []);
+                    let got = got_from.gate_parts(r, 32, 3, &units, &mut buf);
+                    assert!(got.iter().zip(&want).all(|(g, w)| g.len() == w.len() && close(g, w)), "row {r}, units {units:?}");
+                }
             }
         }
         // The steps' sums of sparse rows (in two blocks of rows, as two threads would add them,

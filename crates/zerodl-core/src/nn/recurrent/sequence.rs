@@ -172,11 +172,12 @@ pub fn forward_sequence(kind: CellKind, w: RecurrentWeights<'_>, shape: Sequence
     let (bh, rows) = (batch * hidden, batch * steps);
     let lengths: Vec<usize> = input.lengths.filter(|l| l.iter().any(|&n| n < steps)).map(<[usize]>::to_vec).unwrap_or_default();
     // Time-major, the input rows of each step are contiguous. Sparse inputs are read only in
-    // sparse form; dense ones by the projection GEMM and, in backward, the dW_ih GEMM.
+    // sparse form; dense ones by the projection GEMM (row by row where the steps read them, for
+    // one to three sequences) and, in backward, the dW_ih GEMM.
     let sparse = SparseRows::of(swapped_rows(input.x, batch, steps, width), input.x.len());
     let x_tm = if sparse.is_some() { Scratch::empty() } else { swap_to_scratch(input.x, batch, steps, width) };
     // Input projection of every step: XP = X W_ih^T + b_ih, [T*B, G*H].
-    let xp = Projection::new(&x_tm, sparse.as_ref(), w.w_ih, w.b_ih, rows, width);
+    let xp = Projection::new(&x_tm, sparse.as_ref(), w.w_ih, w.b_ih, batch, rows, width);
     // Every step writes all of h_t and c_t (padding copies them through): only the initial
     // states need setting.
     let initial = |state: &mut Scratch, given: &[f32]| if given.is_empty() { state[..bh].fill(0.0) } else { state[..bh].copy_from_slice(given) };
