@@ -2,13 +2,13 @@
 //! JS holds this object. Its bytes are reported to V8 so the GC feels native memory pressure, and
 //! released on finalize or on an early `dispose()`.
 
-use napi::bindgen_prelude::{Float32Array, ObjectFinalize};
+use napi::bindgen_prelude::{ArrayBuffer, ObjectFinalize};
 use napi::Env;
 use napi_derive::napi;
 use zerodl_core::shape::shape_from_f64;
 use zerodl_core::{ErrorKind, Tensor};
 
-use crate::error::{js_error, CoreResultExt, Result};
+use crate::error::{from_napi, js_error, CoreResultExt, Result};
 
 #[napi(custom_finalize)]
 pub struct NativeTensor {
@@ -79,10 +79,16 @@ impl NativeTensor {
         NativeTensor::wrap(&env, t)
     }
 
-    /// A copy of the data as a Float32Array (handed to JS without a second copy).
+    /// A copy of the data in a new ArrayBuffer that V8 owns (the facade views it as a
+    /// Float32Array). Handing JS the copied Vec as an external buffer instead saves no copy and
+    /// costs more, a finalizer per buffer: 1.8-3.4 us per call vs 1.3-2.3 for a 512-value tensor
+    /// (medians of 20,000 interleaved calls).
     #[napi(catch_unwind)]
-    pub fn to_float32_array(&self) -> Result<Float32Array> {
-        Ok(Float32Array::new(self.get()?.to_vec()))
+    pub fn to_array_buffer<'env>(&self, env: &'env Env) -> Result<ArrayBuffer<'env>> {
+        let data = self.get()?.as_slice();
+        // SAFETY: f32 has no padding nor invalid bit patterns as bytes; the view covers the slice.
+        let bytes = unsafe { std::slice::from_raw_parts(data.as_ptr().cast::<u8>(), std::mem::size_of_val(data)) };
+        ArrayBuffer::copy_from(env, bytes).map_err(from_napi)
     }
 
     /// Frees the native memory now instead of at garbage collection.

@@ -51,7 +51,7 @@ export class Tensor {
 
   /** A copy of the elements in row-major order. */
   toFloat32Array(): Float32Array {
-    return callNative(() => this.native.toFloat32Array());
+    return new Float32Array(callNative(() => this.native.toArrayBuffer()));
   }
 
   /** The elements as nested arrays matching `shape` (a plain number for a scalar). */
