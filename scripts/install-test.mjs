@@ -46,7 +46,11 @@ const rootTgz = tgz.find((f) => !f.includes(platform));
 const listing = output('tar', ['tzf', rootTgz]);
 if (/\.node$/m.test(listing)) throw new Error(`the root tarball must not carry a .node file:\n${listing}`);
 
-// 3. An empty consumer project, no Rust toolchain on PATH, offline: nothing may be fetched.
+// 3. An empty consumer project, no Rust toolchain on PATH. zerodl's own packages come from the
+// tarballs; npm may fetch only its npm dependencies' metadata from the registry (prefer-offline:
+// a fresh machine's cache holds their tarballs, from the project's lock-file install, but not the
+// registry documents npm needs to resolve them for a new project, so --offline failed there with
+// ENOTCACHED). Nothing else may be fetched: no build, no binary download.
 const consumer = join(work, 'consumer');
 mkdirSync(consumer);
 writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true }));
@@ -56,7 +60,7 @@ const noRust = process.env.PATH.split(delimiter)
 const env = { ...process.env, PATH: noRust, NAPI_RS_ENFORCE_VERSION_CHECK: '1' };
 delete env.CARGO_HOME;
 delete env.RUSTUP_HOME;
-run(npm, ['install', '--offline', '--no-audit', '--no-fund', ...tgz], { cwd: consumer, env });
+run(npm, ['install', '--prefer-offline', '--no-audit', '--no-fund', ...tgz], { cwd: consumer, env });
 if (existsSync(join(consumer, 'node_modules', pkg.name, binary))) throw new Error('the binary must come from the platform package');
 
 // 4. Use it from CommonJS, ESM and TypeScript.
