@@ -1,13 +1,13 @@
 //! Where a W5 predict's time goes (LSTM 16 -> 128, seq 32, batch 1, inference): the whole
-//! sequence against its 32 recurrent matrix-vector products alone, and against the floor under
-//! them: streaming the 256 KB of W_hh from cache once per step, with no arithmetic at all.
+//! sequence on the serving path (packed weights) and on the batch path, against the floor under
+//! both: streaming the 256 KB of W_hh from cache once per step, with no arithmetic at all.
 //! `cargo run --release -p zerodl-core --example w5_profile` (ZERODL_NUM_THREADS=1 for one core).
 use std::hint::black_box;
 use std::time::Instant;
 
 use zerodl_core::kernels::{gemv, simd};
 use zerodl_core::parallel::{self, team};
-use zerodl_core::nn::recurrent::{forward_sequence, CellKind, RecurrentWeights, SequenceInput, SequenceShape};
+use zerodl_core::nn::recurrent::{forward_sequence, CellKind, RecurrentWeights, SequenceInput, SequenceShape, ServingWeights};
 use zerodl_core::random::uniform_vec;
 
 #[global_allocator]
@@ -32,6 +32,7 @@ fn main() {
     let w = RecurrentWeights { w_ih: &w_ih, w_hh: &w_hh, b_ih: &b_ih, b_hh: &b_hh, peephole: &[] };
     let x = uniform_vec(t * d, -1.0, 1.0, 5);
     let shape = SequenceShape { batch: 1, steps: t, input: d, hidden: h };
+    let serving = ServingWeights::new(CellKind::Lstm, w, d, h).map(|s| median_us(|| drop(s.forward(&x, t, t, &[], &[]))));
     let whole = median_us(|| {
         forward_sequence(CellKind::Lstm, w, shape, SequenceInput { x: &x, ..Default::default() }, false);
     });
@@ -51,5 +52,6 @@ fn main() {
             black_box(simd::sum(black_box(&w_hh[i * share..((i + 1) * share).min(w_hh.len())])));
         })
     });
-    println!("W5 LSTM sequence: {whole:.1} us; its 32 recurrent products alone: {products:.1} us; reading W_hh 32 times, nothing else ({threads} threads): {floor:.1} us");
+    let serving = serving.map_or("none on this CPU".to_string(), |us| format!("{us:.1} us"));
+    println!("W5 LSTM sequence: serving path {serving}; batch path {whole:.1} us; its 32 recurrent products alone: {products:.1} us; reading W_hh 32 times, nothing else ({threads} threads): {floor:.1} us");
 }

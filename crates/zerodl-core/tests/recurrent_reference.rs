@@ -113,7 +113,7 @@ fn recurrent_stacks_match_pytorch() {
         assert_eq!(weights.len(), cfg.units());
         let shape = SequenceShape { batch: c.batch, steps: c.steps, input: c.input, hidden: c.hidden };
         let init = case.inputs.h0.as_ref().map(|h0| State { batch: c.batch, h: h0.f32(), c: case.inputs.c0.as_ref().map_or(Vec::new(), T::f32) });
-        let out = stack_forward(&cfg, &weights, &case.inputs.x.f32(), shape, c.lengths.as_deref(), init.as_ref(), true, None);
+        let out = stack_forward(&cfg, &weights, &case.inputs.x.f32(), shape, c.lengths.as_deref(), init.as_ref(), true, None, &[]);
         close(&case.name, "output", &out.outputs, &case.expected.output);
         close(&case.name, "h_n", &out.state.h, &case.expected.h_n);
         if let Some(c_n) = &case.expected.c_n {

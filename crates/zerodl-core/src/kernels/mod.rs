@@ -1,9 +1,11 @@
 //! Kernels on raw `f32` slices: the one GEMM entry, a GEMM against a pre-packed operand and a
 //! few-row GEMV (the recurrent weights at every step, for batches and for single requests), the
-//! SIMD elementwise kernels and column sums. They assume valid arguments (ops/ checks shapes
+//! gate tiles of a recurrent layer serving one sequence, the SIMD elementwise kernels and column
+//! sums. They assume valid arguments (ops/ checks shapes
 //! first) and never allocate tensors.
 
 pub mod column_sums;
+pub mod gate_tiles;
 pub mod gemm;
 pub mod gemv;
 pub mod packed_gemm;

@@ -6,6 +6,7 @@
 //! worker that enters `install` sleeps while our pool computes, so the CPU-bound thread count stays
 //! at this pool's size however many async calls are in flight.
 
+pub mod pipeline;
 pub mod team;
 
 use std::sync::OnceLock;

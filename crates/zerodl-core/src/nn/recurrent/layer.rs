@@ -11,6 +11,7 @@ use rand_distr::{Distribution, Uniform};
 
 use super::cell::CellKind;
 use super::sequence::{RecurrentWeights, SequenceShape};
+use super::serving::ServingWeights;
 use super::stack::{stack_backward, stack_forward, StackCache, StackConfig, StackGradsIn, State};
 use crate::kernels::simd::{self, BinaryOp};
 use crate::nn::dropout::DropoutStream;
@@ -69,6 +70,10 @@ pub struct Recurrent {
     initial: Option<State>,
     /// The final state of the last forward.
     last: Option<State>,
+    /// Every unit's weights packed for inference on one sequence (serving.rs), made by the first
+    /// such call and dropped whenever the parameters may change (`params_mut`); empty where
+    /// that path does not apply.
+    serving: Option<Vec<ServingWeights>>,
 }
 
 impl Recurrent {
@@ -114,7 +119,7 @@ impl Recurrent {
                 }
             }
         }
-        Ok(Recurrent { name: name.to_string(), config, steps, input, params, dropout, cache: None, initial: None, last: None })
+        Ok(Recurrent { name: name.to_string(), config, steps, input, params, dropout, cache: None, initial: None, last: None, serving: None })
     }
 
     pub fn config(&self) -> &RecurrentConfig {
@@ -126,6 +131,14 @@ impl Recurrent {
             .chunks(self.config.params_per_unit())
             .map(|p| RecurrentWeights { w_ih: &p[0].value, w_hh: &p[1].value, b_ih: &p[2].value, b_hh: &p[3].value, peephole: p.get(4).map_or(&[], |p| &p.value) })
             .collect()
+    }
+
+    /// Every unit's serving weights, or none if one of them has no such path.
+    fn pack_for_serving(&self) -> Vec<ServingWeights> {
+        let stack = self.config.stack();
+        let weights = self.weights();
+        let unit = |u: usize| ServingWeights::new(self.config.kind, weights[u], stack.layer_input(u / stack.directions(), self.input), self.config.units);
+        (0..stack.units()).map(unit).collect::<Option<Vec<_>>>().unwrap_or_default()
     }
 
     /// Shape of the state tensors for a batch: [units, batch, hidden] (PyTorch's h_n / c_n).
@@ -232,9 +245,14 @@ impl Layer for Recurrent {
     fn forward(&mut self, x: &Tensor, pass: &Pass<'_>) -> Result<Tensor> {
         let shape = self.check_input(x, pass.lengths)?;
         let stack = self.config.stack();
+        let serves = !pass.training && shape.batch == 1;
+        if serves && self.serving.is_none() {
+            self.serving = Some(self.pack_for_serving());
+        }
         let weights = self.weights();
+        let serving = if serves { self.serving.as_deref().unwrap_or_default() } else { &[] };
         let mut dropout = self.dropout.clone();
-        let out = stack_forward(&stack, &weights, x.as_slice(), shape, pass.lengths, self.initial.as_ref(), pass.training, Some(&mut dropout));
+        let out = stack_forward(&stack, &weights, x.as_slice(), shape, pass.lengths, self.initial.as_ref(), pass.training, Some(&mut dropout), serving);
         drop(weights);
         self.dropout = dropout;
         self.cache = out.cache;
@@ -287,6 +305,8 @@ impl Layer for Recurrent {
     }
 
     fn params_mut(&mut self) -> &mut [Param] {
+        // The caller may change them: the packed copy is made afresh when next needed.
+        self.serving = None;
         &mut self.params
     }
 

@@ -13,7 +13,8 @@
 //! (with a sparse path for one-hot inputs);
 //! step_product.rs: each step's recurrent product, and how the threads share the steps (by
 //! samples, or by blocks of units); scratch.rs: big buffers reused from call to call; stack.rs:
-//! layers x directions, dropout between layers; layer.rs: the model layer and its state.
+//! layers x directions, dropout between layers; serving.rs: one sequence at a time for inference
+//! (a service's requests), on weights packed for it; layer.rs: the model layer and its state.
 
 mod cell;
 #[cfg(target_arch = "x86_64")]
@@ -22,12 +23,14 @@ mod input_projection;
 mod layer;
 mod scratch;
 mod sequence;
+mod serving;
 mod stack;
 mod step_product;
 
 pub use cell::CellKind;
 pub use layer::{Recurrent, RecurrentConfig};
 pub use sequence::{backward_sequence, forward_sequence, RecurrentGrads, RecurrentWeights, SequenceCache, SequenceGradsIn, SequenceInput, SequenceOutput, SequenceShape};
+pub use serving::ServingWeights;
 pub use stack::{stack_backward, stack_forward, StackConfig, StackGrads, StackGradsIn, StackOutput, State};
 
 #[cfg(test)]
@@ -36,3 +39,5 @@ mod tests;
 mod options_tests;
 #[cfg(test)]
 mod cell_tests;
+#[cfg(test)]
+mod serving_tests;

@@ -6,6 +6,7 @@
 use std::borrow::Cow;
 
 use super::cell::CellKind;
+use super::serving::ServingWeights;
 use super::sequence::{backward_sequence, forward_sequence, step_rows, RecurrentGrads, RecurrentWeights, SequenceCache, SequenceGradsIn, SequenceInput, SequenceShape};
 use crate::kernels::simd::{self, BinaryOp};
 use crate::nn::dropout::{apply_mask, DropoutStream};
@@ -113,7 +114,8 @@ fn split_features(src: &[f32], rows: usize, width: usize, n: usize) -> Vec<Vec<f
 }
 
 /// Runs the stack over x ([B, T, D]) from `init` (zeros if `None`). `dropout` masks the inputs
-/// of layers above the first (training passes only).
+/// of layers above the first (training passes only). `serving`: each unit's weights packed for
+/// one sequence (empty for none), which then run an inference pass over a batch of one.
 #[allow(clippy::too_many_arguments)]
 pub fn stack_forward(
     cfg: &StackConfig,
@@ -124,6 +126,7 @@ pub fn stack_forward(
     init: Option<&State>,
     keep: bool,
     mut dropout: Option<&mut DropoutStream>,
+    serving: &[ServingWeights],
 ) -> StackOutput {
     let SequenceShape { batch, steps, hidden, .. } = shape;
     let (dirs, bh) = (cfg.directions(), batch * hidden);
@@ -155,7 +158,10 @@ pub fn stack_forward(
                 &layer_in
             };
             let (h0, c0) = init.map_or((&[][..], &[][..]), |s| (step_rows(&s.h, u, bh, 0, bh), step_rows(&s.c, u, bh, 0, bh)));
-            let out = forward_sequence(cfg.kind, weights[u], shape, SequenceInput { x: xd, h0, c0, lengths }, keep);
+            let out = match serving.get(u) {
+                Some(s) if batch == 1 && !keep => s.forward(xd, steps, lengths.map_or(steps, |l| l[0]), h0, c0),
+                _ => forward_sequence(cfg.kind, weights[u], shape, SequenceInput { x: xd, h0, c0, lengths }, keep),
+            };
             state.h[u * bh..(u + 1) * bh].copy_from_slice(&out.h_last);
             if lstm {
                 state.c[u * bh..(u + 1) * bh].copy_from_slice(&out.c_last);

@@ -1,0 +1,267 @@
+//! One sequence at a time, for inference (batch 1: a Node service's request, W5): an LSTM or GRU
+//! layer with its weights packed once, tile by tile, so that a step is one pass over them.
+//!
+//! For one sequence every step reads all of W_hh (256 KB for an LSTM of 128 units) for only
+//! 2 flops per weight: a step is bound by streaming the weights from L2, never by arithmetic.
+//! So the layer keeps a copy of W_ih, W_hh and the biases in the order a step reads them: per
+//! tile of units (two vectors' worth, every gate row of them), the bias, then each input
+//! value's weights, then each state value's, one vector per gate row and group (see
+//! kernels/gate_tiles.rs). A tile's pre-activations then build up in registers and its gate math
+//! follows at once, with no input projection before the recurrence, no horizontal sums and no
+//! buffer of pre-activations in between.
+//!
+//! The threads each take a fixed share of the tiles (a part), whose weights then stay in their
+//! core's L2, through every step, pipelined (parallel/pipeline.rs): a part first adds what it
+//! has, the input and its own units' states of the step before, then waits for the other parts'
+//! states and adds those last; hence each tile keeps its state values in that order.
+//!
+//! The sums run in a different order from the batch path's (sequence.rs), so results agree with
+//! it to rounding, not bit for bit.
+
+use std::ops::Range;
+
+use super::cell::{step_forward_with, CellKind, StepIn, StepOut};
+use super::sequence::{RecurrentWeights, SequenceOutput};
+use super::step_product::{gate_parts, Disjoint};
+use crate::kernels::gate_tiles::{accumulate, weights_per_value, Width, ROWS, SKIP_NONE};
+use crate::kernels::{gemv, simd};
+use crate::parallel::{self, pipeline};
+
+/// Most parts (threads) a layer is split into.
+const MAX_PARTS: usize = 8;
+
+/// Enough zeros for a side of a pre-activation that a cell does not have.
+const ZEROS: [f32; 32] = [0.0; 32];
+
+/// The GRU's rows (kernels/gate_tiles.rs): r, z, then n's input and hidden sides apart, since
+/// the reset multiplies only the hidden one. Its inputs skip the hidden side; its states, the
+/// input side.
+const GRU_N_INPUT: usize = 2;
+const GRU_N_HIDDEN: usize = 3;
+
+/// A 64-byte cache line of values.
+#[derive(Clone, Copy)]
+#[repr(C, align(64))]
+struct Line([f32; 16]);
+
+/// Values on whole cache lines: the packed weights start on a line (vector loads that split
+/// lines made merely streaming them 1.6x slower), and in the buffers the threads write by parts,
+/// each part's values are lines of their own (two threads writing one line pass it to and fro).
+struct Lines {
+    lines: Vec<Line>,
+    len: usize,
+}
+
+impl Lines {
+    fn zeroed(len: usize) -> Lines {
+        Lines { lines: vec![Line([0.0; 16]); len.div_ceil(16)], len }
+    }
+
+    fn as_slice(&self) -> &[f32] {
+        // SAFETY: a Line is 16 f32 and nothing else (repr(C)), and the lines are contiguous.
+        unsafe { std::slice::from_raw_parts(self.lines.as_ptr().cast::<f32>(), self.len) }
+    }
+
+    fn as_mut_slice(&mut self) -> &mut [f32] {
+        // SAFETY: as for `as_slice`.
+        unsafe { std::slice::from_raw_parts_mut(self.lines.as_mut_ptr().cast::<f32>(), self.len) }
+    }
+}
+
+/// A layer's weights packed for serving one sequence (one unit of a stack: one layer, one
+/// direction).
+pub struct ServingWeights {
+    kind: CellKind,
+    width: Width,
+    input: usize,
+    hidden: usize,
+    /// Units per tile; the last tile's units past `hidden` have zero weights and are never
+    /// written out.
+    units: usize,
+    /// The tiles of each part, consecutive.
+    parts: Vec<Range<usize>>,
+    packed: Lines,
+    /// Values per tile in `packed`.
+    tile_len: usize,
+    /// LSTM peepholes (3, H), or empty.
+    peephole: Vec<f32>,
+}
+
+/// The rows a run of inputs and a run of states skip, per cell kind.
+fn skips(kind: CellKind) -> (usize, usize) {
+    match kind {
+        CellKind::Gru => (GRU_N_HIDDEN, GRU_N_INPUT),
+        _ => (SKIP_NONE, SKIP_NONE),
+    }
+}
+
+impl ServingWeights {
+    /// The packed weights for this CPU and thread count, or `None` where the batch path serves
+    /// (simple RNNs; CPUs without AVX2+FMA, or `ZERODL_SIMD=scalar`).
+    pub fn new(kind: CellKind, w: RecurrentWeights<'_>, input: usize, hidden: usize) -> Option<ServingWeights> {
+        let width = Width::detect()?;
+        let gh = kind.gates() * hidden;
+        // Small layers run on one thread (as the batch path's matrix-vector products do).
+        let parts = if gh * hidden < gemv::PARALLEL_FROM { 1 } else { parallel::num_threads() };
+        Self::with(width, parts, kind, w, input, hidden)
+    }
+
+    /// The same for a given width and number of parts (tests run each).
+    pub fn with(width: Width, parts: usize, kind: CellKind, w: RecurrentWeights<'_>, input: usize, hidden: usize) -> Option<ServingWeights> {
+        if !matches!(kind, CellKind::Lstm | CellKind::Gru) || input == 0 || hidden == 0 {
+            return None;
+        }
+        let gh = kind.gates() * hidden;
+        assert!(w.w_ih.len() == gh * input && w.w_hh.len() == gh * hidden && w.b_ih.len() == gh && w.b_hh.len() == gh, "serving: weights of the wrong size");
+        let units = width.units();
+        let tiles = hidden.div_ceil(units);
+        let count = parts.clamp(1, MAX_PARTS.min(tiles));
+        let parts: Vec<Range<usize>> = (0..count).map(|p| p * tiles / count..(p + 1) * tiles / count).collect();
+        let (skip_x, skip_h) = skips(kind);
+        let tile_len = ROWS * units + input * weights_per_value(width, skip_x) + hidden * weights_per_value(width, skip_h);
+        let mut lines = Lines::zeroed(tiles * tile_len);
+        let packed = lines.as_mut_slice();
+        // PyTorch's row of weight_ih/weight_hh (and the bias) behind row r of a tile's unit j,
+        // and which of the two sides it takes (the GRU's n gate: one each).
+        let source = |r: usize, j: usize| -> (usize, bool, bool) {
+            match kind {
+                CellKind::Gru if r >= GRU_N_INPUT => (2 * hidden + j, r == GRU_N_INPUT, r == GRU_N_HIDDEN),
+                _ => (r * hidden + j, true, true),
+            }
+        };
+        for (p, range) in parts.iter().enumerate() {
+            for tile in range.clone() {
+                let out = &mut packed[tile * tile_len..(tile + 1) * tile_len];
+                let first = tile * units;
+                let real = first..(first + units).min(hidden);
+                for r in 0..ROWS {
+                    for j in real.clone() {
+                        let (row, x_side, h_side) = source(r, j);
+                        out[r * units + j - first] = if x_side { w.b_ih[row] } else { 0.0 } + if h_side { w.b_hh[row] } else { 0.0 };
+                    }
+                }
+                // Each value's weights: the rows it updates, each the tile's units.
+                let mut at = ROWS * units;
+                let mut value = |skip: usize, weight: &dyn Fn(usize) -> f32| {
+                    for r in (0..ROWS).filter(|&r| r != skip) {
+                        for j in real.clone() {
+                            out[at + j - first] = weight(source(r, j).0);
+                        }
+                        at += units;
+                    }
+                };
+                for k in 0..input {
+                    value(skip_x, &|row| w.w_ih[row * input + k]);
+                }
+                for k in Self::state_order(&parts, units, hidden, p) {
+                    value(skip_h, &|row| w.w_hh[row * hidden + k]);
+                }
+            }
+        }
+        Some(ServingWeights { kind, width, input, hidden, units, parts, packed: lines, tile_len, peephole: w.peephole.to_vec() })
+    }
+
+    /// The units of part p.
+    fn part_units(parts: &[Range<usize>], units: usize, hidden: usize, p: usize) -> Range<usize> {
+        parts[p].start * units..(parts[p].end * units).min(hidden)
+    }
+
+    /// The order part p's tiles take the state values in: its own units first, then the other
+    /// parts' in order.
+    fn state_order(parts: &[Range<usize>], units: usize, hidden: usize, p: usize) -> impl Iterator<Item = usize> {
+        let own = Self::part_units(parts, units, hidden, p);
+        let others = (0..parts.len()).filter(move |&q| q != p).flat_map(move |q| Self::part_units(parts, units, hidden, q));
+        own.chain(others).collect::<Vec<_>>().into_iter()
+    }
+
+
+    /// Runs one sequence: x is [steps, D]; only the first `valid` steps run (outputs after them
+    /// are zero, and the final state is that of step `valid`, as in sequence.rs). h0 and c0 ([H])
+    /// empty for zeros.
+    pub fn forward(&self, x: &[f32], steps: usize, valid: usize, h0: &[f32], c0: &[f32]) -> SequenceOutput {
+        let (d, hidden, units) = (self.input, self.hidden, self.units);
+        assert!(x.len() == steps * d && valid <= steps, "serving: the input is not [steps, features]");
+        let lstm = self.kind == CellKind::Lstm;
+        // States of every step, in rows of whole tiles; each tile's accumulators and gates.
+        let tiles = self.parts.last().map_or(0, |p| p.end);
+        let stride = tiles * units;
+        let initial = |given: &[f32], needed: bool| -> Lines {
+            let mut v = Lines::zeroed(if needed { (valid + 1) * stride } else { 0 });
+            if !given.is_empty() {
+                v.as_mut_slice()[..hidden].copy_from_slice(given);
+            }
+            v
+        };
+        let (mut h, mut c) = (initial(h0, true), initial(c0, lstm));
+        let (mut acc, mut gates) = (Lines::zeroed(tiles * ROWS * units), Lines::zeroed(tiles * ROWS * units));
+        let (h_all, c_all) = (Disjoint::new(h.as_mut_slice()), Disjoint::new(c.as_mut_slice()));
+        let (acc_all, gates_all) = (Disjoint::new(acc.as_mut_slice()), Disjoint::new(gates.as_mut_slice()));
+        let (skip_x, skip_h) = skips(self.kind);
+        let per_input = d * weights_per_value(self.width, skip_x);
+        let own_len = |p: usize| Self::part_units(&self.parts, units, hidden, p).len();
+        let packed = self.packed.as_slice();
+        // SAFETY (both phases): step t's part p reads row t of h and c (finished by every
+        // part's step t-1, which the pipeline orders before) and writes only its own tiles'
+        // accumulators and gates and its own units of row t+1 of h and c.
+        // Phase a: the bias, the input and the part's own states.
+        let own_first = |t: usize, p: usize| unsafe {
+            let h_prev = h_all.view(t * stride, stride);
+            let runs = [&x[t * d..(t + 1) * d], &h_prev[Self::part_units(&self.parts, units, hidden, p)]];
+            for tile in self.parts[p].clone() {
+                let a = acc_all.part(tile * ROWS * units, ROWS * units);
+                let w = &packed[tile * self.tile_len..(tile + 1) * self.tile_len];
+                a.copy_from_slice(&w[..ROWS * units]);
+                let w = &w[ROWS * units..];
+                if self.kind == CellKind::Gru {
+                    accumulate::<GRU_N_HIDDEN>(self.width, a, w, &runs[..1]);
+                    accumulate::<GRU_N_INPUT>(self.width, a, &w[per_input..], &runs[1..]);
+                } else {
+                    accumulate::<SKIP_NONE>(self.width, a, w, &runs);
+                }
+            }
+        };
+        // Phase b: the other parts' states, then the gate math.
+        let others_then_gates = |t: usize, p: usize| unsafe {
+            let h_prev = h_all.view(t * stride, stride);
+            let mut runs: [&[f32]; MAX_PARTS] = [&[]; MAX_PARTS];
+            for (slot, q) in runs.iter_mut().zip((0..self.parts.len()).filter(|&q| q != p)) {
+                *slot = &h_prev[Self::part_units(&self.parts, units, hidden, q)];
+            }
+            let skip_own = ROWS * units + per_input + own_len(p) * weights_per_value(self.width, skip_h);
+            for tile in self.parts[p].clone() {
+                let a = acc_all.part(tile * ROWS * units, ROWS * units);
+                let w = &packed[tile * self.tile_len + skip_own..(tile + 1) * self.tile_len];
+                if self.kind == CellKind::Gru {
+                    accumulate::<GRU_N_INPUT>(self.width, a, w, &runs);
+                } else {
+                    accumulate::<SKIP_NONE>(self.width, a, w, &runs);
+                }
+                let first = tile * units;
+                let real = first..(first + units).min(hidden);
+                let n = real.len();
+                let rows = gate_parts(a, units, ROWS, &(0..n));
+                let zero = &ZEROS[..n];
+                let (xp, hp) = if lstm { ([zero; 4], rows) } else { ([zero, zero, rows[GRU_N_INPUT], &[][..]], [rows[0], rows[1], rows[GRU_N_HIDDEN], &[][..]]) };
+                let (prev, next) = (t * stride + first, (t + 1) * stride + first);
+                let step = StepIn {
+                    xp,
+                    hp,
+                    peephole: if self.peephole.is_empty() { [&[][..]; 3] } else { [0, 1, 2].map(|g| &self.peephole[g * hidden + first..g * hidden + first + n]) },
+                    h_prev: &h_prev[real.clone()],
+                    c_prev: c_all.view(prev, if lstm { n } else { 0 }),
+                };
+                let mut out = StepOut { gates: gates_all.gate_parts(tile * ROWS * units, units, self.kind.gates(), &(0..n)), h: h_all.part(next, n), c: c_all.part(next, if lstm { n } else { 0 }) };
+                // SIMD gate math: these weights exist only where the level has it (`Width::detect`).
+                step_forward_with(simd::level(), self.kind, &step, &mut out);
+            }
+        };
+        pipeline::for_each_pipelined_step(self.parts.len(), valid, own_first, others_then_gates);
+        let (h, c) = (h.as_slice(), c.as_slice());
+        let mut outputs = vec![0.0f32; steps * hidden];
+        for (out, row) in outputs.chunks_exact_mut(hidden).zip(h.chunks_exact(stride).skip(1)) {
+            out.copy_from_slice(&row[..hidden]);
+        }
+        let last = |s: &[f32]| if s.is_empty() { Vec::new() } else { s[valid * stride..valid * stride + hidden].to_vec() };
+        SequenceOutput { outputs, h_last: last(h), c_last: last(c), cache: None }
+    }
+}
