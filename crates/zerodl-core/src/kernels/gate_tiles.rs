@@ -3,8 +3,9 @@
 //! (inputs or states) times its packed weights: one broadcast per value and one FMA per vector,
 //! the weights read once, in order, from an aligned buffer, with no horizontal sums. For one
 //! sequence a step is bound by streaming its weights from L2, and AVX-512's wider loads stream
-//! them faster: a W5 sequence took 42 us with them against 52 us with AVX2's on this machine class
-//! (two threads, medians of 3000), the floor of only reading the weights being 41 us.
+//! them faster: a prototype of W5's sequence (the gate math stubbed, two threads, medians of 3000)
+//! took 42 us with them against 52 us with AVX2's, the floor of only reading the weights being
+//! 41 us.
 
 #[cfg(target_arch = "x86_64")]
 use std::arch::x86_64::*;

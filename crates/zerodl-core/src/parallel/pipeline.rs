@@ -3,22 +3,20 @@
 //! step. A step's part first does what needs only its own results of the step before (phase a:
 //! the input and its own units' state), then waits for the other parts' results of the step
 //! before and finishes (phase b). Waiting thus overlaps a thread's own work instead of
-//! following it: a W5 sequence (LSTM 128, 32 steps) ran in 42 us this way against 51 us with a
-//! barrier between whole steps (team::for_each_phase_block), the floor of only reading its
-//! weights being 41 us.
+//! following it: a prototype of W5's sequence (LSTM 128, 32 steps, the gate math stubbed) ran in
+//! 42 us this way against 51 us with a barrier between whole steps (team::for_each_phase_block),
+//! the floor of only reading its weights being 41 us.
 //!
-//! A part whose thread never comes (the team is busy, a helper is parked or descheduled) is
-//! taken over step by step by a thread that waits for it, so nobody waits for work no one does.
+//! A part whose thread has not come (the team is busy, a helper is parked) is taken over step by
+//! step by a thread that waits for it, so nobody waits for work no one does; once its thread
+//! comes, it runs the rest of its part. Per step a thread then only stores its progress and
+//! reads the others': a locked claim of every step made the sync between steps ~0.1 us slower.
 
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::*};
 
 use super::team;
 
-/// Spins a waiting thread gives a part whose thread is in the job before it takes over that
-/// part's next step (a few microseconds, about two steps of W5: a part that is merely a little
-/// behind finishes first, and keeps its weights in its own core's cache).
-const TAKE_OVER_AFTER_SPINS: u32 = 256;
 
 /// One per cache line, so that the threads' counters do not share one.
 #[repr(align(64))]
@@ -29,7 +27,8 @@ struct Pipeline<'f, A, B> {
     steps: usize,
     a: &'f A,
     b: &'f B,
-    /// claims[p]: the first step of part p nobody has claimed yet.
+    /// claims[p]: the first step of part p nobody has claimed yet (all of them, once part p's
+    /// thread has come).
     claims: Vec<Counter>,
     /// finished[p]: steps of part p whose phase b has returned.
     finished: Vec<Counter>,
@@ -64,21 +63,18 @@ impl<A: Fn(usize, usize) + Sync, B: Fn(usize, usize) + Sync> Pipeline<'_, A, B> 
         self.finished[p].0.store(t + 1, Release);
     }
 
-    /// Waits until part q has finished `t` steps, taking its next step over when nobody is on
-    /// it and its thread has not come, or lags.
+    /// Waits until part q has finished `t` steps, taking its next step over while its thread
+    /// has not come and nobody is on that step.
     fn wait_for(&self, q: usize, t: usize) {
-        let mut spins = 0u32;
         loop {
             let done = self.finished[q].0.load(Acquire);
             if done >= t || self.failed.load(Acquire) {
                 return;
             }
-            spins = spins.saturating_add(1);
-            let absent = self.arrivals.load(Acquire) <= q;
             // Nothing of part q in flight: its step `done` is unclaimed, and may start now.
-            if (absent || spins >= TAKE_OVER_AFTER_SPINS) && self.claims[q].0.load(Acquire) == done && self.claim(q, done) {
+            let absent = self.arrivals.load(Acquire) <= q;
+            if absent && self.claims[q].0.load(Acquire) == done && self.claim(q, done) {
                 self.run(done, q);
-                spins = 0;
             }
             std::hint::spin_loop();
         }
@@ -87,14 +83,21 @@ impl<A: Fn(usize, usize) + Sync, B: Fn(usize, usize) + Sync> Pipeline<'_, A, B> 
     fn work(&self) {
         let home = self.arrivals.fetch_add(1, AcqRel);
         if home < self.parts {
-            loop {
-                let t = self.claims[home].0.load(Acquire);
-                if t >= self.steps || self.failed.load(Acquire) {
+            // Every step nobody has taken yet, at once: from here on this thread runs its part
+            // with no atomic read-modify-write per step (a locked instruction waits for the
+            // thread's earlier stores, the part's states among them, to reach the other core).
+            let mut first = self.claims[home].0.load(Acquire);
+            while first < self.steps {
+                match self.claims[home].0.compare_exchange(first, self.steps, AcqRel, Acquire) {
+                    Ok(_) => break,
+                    Err(now) => first = now,
+                }
+            }
+            for t in first..self.steps {
+                if self.failed.load(Acquire) {
                     break;
                 }
-                if self.claim(home, t) {
-                    self.run(t, home);
-                }
+                self.run(t, home);
             }
         }
         for q in 0..self.parts {
