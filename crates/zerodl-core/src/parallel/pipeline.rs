@@ -9,7 +9,8 @@
 //!
 //! A part whose thread has not come (the team is busy, a helper is parked) is taken over step by
 //! step by a thread that waits for it, so nobody waits for work no one does; once its thread
-//! comes, it runs the rest of its part. Per step a thread then only stores its progress and
+//! comes, it runs the rest of its part (so a thread descheduled in the middle of its part holds
+//! the others up until it runs again, as a claimed block of team::for_each_phase_block does). Per step a thread then only stores its progress and
 //! reads the others': a locked claim of every step made the sync between steps ~0.1 us slower.
 
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
@@ -82,24 +83,26 @@ impl<A: Fn(usize, usize) + Sync, B: Fn(usize, usize) + Sync> Pipeline<'_, A, B> 
 
     fn work(&self) {
         let home = self.arrivals.fetch_add(1, AcqRel);
-        if home < self.parts {
-            // Every step nobody has taken yet, at once: from here on this thread runs its part
-            // with no atomic read-modify-write per step (a locked instruction waits for the
-            // thread's earlier stores, the part's states among them, to reach the other core).
-            let mut first = self.claims[home].0.load(Acquire);
-            while first < self.steps {
-                match self.claims[home].0.compare_exchange(first, self.steps, AcqRel, Acquire) {
-                    Ok(_) => break,
-                    Err(now) => first = now,
-                }
-            }
-            for t in first..self.steps {
-                if self.failed.load(Acquire) {
-                    break;
-                }
-                self.run(t, home);
+        if home >= self.parts {
+            return; // more threads than parts: nothing for this one
+        }
+        // Every step nobody has taken yet, at once: from here on this thread runs its part
+        // with no atomic read-modify-write per step (a locked instruction waits for the
+        // thread's earlier stores, the part's states among them, to reach the other core).
+        let mut first = self.claims[home].0.load(Acquire);
+        while first < self.steps {
+            match self.claims[home].0.compare_exchange(first, self.steps, AcqRel, Acquire) {
+                Ok(_) => break,
+                Err(now) => first = now,
             }
         }
+        for t in first..self.steps {
+            if self.failed.load(Acquire) {
+                break;
+            }
+            self.run(t, home);
+        }
+        // Takes over the steps of parts whose thread has not come.
         for q in 0..self.parts {
             self.wait_for(q, self.steps);
         }
