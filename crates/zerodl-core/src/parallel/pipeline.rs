@@ -10,14 +10,14 @@
 //! A part whose thread has not come (the team is busy, a helper is parked) is taken over step by
 //! step by a thread that waits for it, so nobody waits for work no one does; once its thread
 //! comes, it runs the rest of its part (so a thread descheduled in the middle of its part holds
-//! the others up until it runs again, as a claimed block of team::for_each_phase_block does). Per step a thread then only stores its progress and
-//! reads the others': a locked claim of every step made the sync between steps ~0.1 us slower.
+//! the others up until it runs again, as a claimed block of team::for_each_phase_block does).
+//! Per step a thread then only stores its progress and reads the others': a locked claim of
+//! every step made the sync between steps ~0.1 us slower.
 
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::*};
 
 use super::team;
-
 
 /// One per cache line, so that the threads' counters do not share one.
 #[repr(align(64))]

@@ -168,12 +168,10 @@ impl ServingWeights {
 
     /// The order part p's tiles take the state values in: its own units first, then the other
     /// parts' in order.
-    fn state_order(parts: &[Range<usize>], units: usize, hidden: usize, p: usize) -> impl Iterator<Item = usize> {
-        let own = Self::part_units(parts, units, hidden, p);
-        let others = (0..parts.len()).filter(move |&q| q != p).flat_map(move |q| Self::part_units(parts, units, hidden, q));
-        own.chain(others).collect::<Vec<_>>().into_iter()
+    fn state_order(parts: &[Range<usize>], units: usize, hidden: usize, p: usize) -> Vec<usize> {
+        let others = (0..parts.len()).filter(|&q| q != p).flat_map(|q| Self::part_units(parts, units, hidden, q));
+        Self::part_units(parts, units, hidden, p).chain(others).collect()
     }
-
 
     /// Runs one sequence: x is [steps, D]; only the first `valid` steps run (outputs after them
     /// are zero, and the final state is that of step `valid`, as in sequence.rs). h0 and c0 ([H])
@@ -257,10 +255,10 @@ impl ServingWeights {
         };
         pipeline::for_each_pipelined_step(self.parts.len(), valid, own_first, others_then_gates);
         let (h, c) = (h.as_slice(), c.as_slice());
-        let mut outputs = vec![0.0f32; steps * hidden];
-        for (out, row) in outputs.chunks_exact_mut(hidden).zip(h.chunks_exact(stride).skip(1)) {
-            out.copy_from_slice(&row[..hidden]);
-        }
+        // Each valid step's row, then zeros for the rest (written once, not zeroed first).
+        let mut outputs = Vec::with_capacity(steps * hidden);
+        h.chunks_exact(stride).skip(1).for_each(|row| outputs.extend_from_slice(&row[..hidden]));
+        outputs.resize(steps * hidden, 0.0);
         let last = |s: &[f32]| if s.is_empty() { Vec::new() } else { s[valid * stride..valid * stride + hidden].to_vec() };
         SequenceOutput { outputs, h_last: last(h), c_last: last(c), cache: None }
     }
