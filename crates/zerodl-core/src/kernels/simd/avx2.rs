@@ -7,11 +7,9 @@
 //! Every function here is `unsafe` and `#[target_feature(enable = "avx2,fma")]`: callers must have
 //! detected both features (mod.rs does, once).
 
-// The polynomial coefficients are quoted as published (Cephes, Eigen); f32 rounds them.
-#![allow(clippy::excessive_precision)]
-
 use std::arch::x86_64::*;
 
+use super::coefficients::*;
 use super::scalar::apply_binary;
 use super::{BinaryOp, UnaryOp};
 
@@ -33,33 +31,33 @@ unsafe fn keep_nan(x: __m256, result: __m256) -> __m256 {
     _mm256_blendv_ps(result, x, _mm256_cmp_ps(x, x, _CMP_UNORD_Q))
 }
 
+/// Horner's rule: the polynomial with coefficients `k` (highest degree first) at x.
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+unsafe fn horner(k: &[f32], x: __m256) -> __m256 {
+    k[1..].iter().fold(_mm256_set1_ps(k[0]), |p, &c| _mm256_fmadd_ps(p, x, _mm256_set1_ps(c)))
+}
+
 #[target_feature(enable = "avx2,fma")]
 #[inline]
 unsafe fn exp8(x_in: __m256) -> __m256 {
-    // Clamp so 2^n stays a normal float: below -87.33 the result underflows to ~0 anyway.
-    let x = _mm256_min_ps(_mm256_max_ps(x_in, _mm256_set1_ps(-87.336_55)), _mm256_set1_ps(88.376_26));
+    // Clamp so 2^n stays a normal float: below EXP_MIN the result underflows to ~0 anyway.
+    let x = _mm256_min_ps(_mm256_max_ps(x_in, _mm256_set1_ps(EXP_MIN)), _mm256_set1_ps(EXP_MAX));
     let n = _mm256_round_ps(
         _mm256_mul_ps(x, _mm256_set1_ps(std::f32::consts::LOG2_E)),
         _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC,
     );
     // r = x - n ln2, with ln2 split in two so the product is exact in the high part.
-    let r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693_359_4), x);
-    let r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.121_944_4e-4), r);
-    let mut p = _mm256_set1_ps(1.987_569_1e-4);
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.398_199_9e-3));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.333_452e-3));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.166_579_6e-2));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.666_666_5e-1));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.000_000_1e-1));
-    let r2 = _mm256_mul_ps(r, r);
-    let y = _mm256_add_ps(_mm256_fmadd_ps(p, r2, r), _mm256_set1_ps(1.0));
+    let r = _mm256_fnmadd_ps(n, _mm256_set1_ps(LN2_HI), x);
+    let r = _mm256_fnmadd_ps(n, _mm256_set1_ps(LN2_LO), r);
+    let y = _mm256_add_ps(_mm256_fmadd_ps(horner(&EXP_P, r), _mm256_mul_ps(r, r), r), _mm256_set1_ps(1.0));
     // 2^n built directly in the exponent bits.
     let pow2n = _mm256_castsi256_ps(_mm256_slli_epi32(
         _mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)),
         23,
     ));
     // Below the clamp the true value is under 1.2e-38: flush to 0 so exp(-inf) = 0 (masked logits).
-    let in_range = _mm256_cmp_ps(x_in, _mm256_set1_ps(-87.336_55), _CMP_GE_OQ);
+    let in_range = _mm256_cmp_ps(x_in, _mm256_set1_ps(EXP_MIN), _CMP_GE_OQ);
     keep_nan(x_in, _mm256_and_ps(_mm256_mul_ps(y, pow2n), in_range))
 }
 
@@ -74,23 +72,9 @@ pub(crate) unsafe fn sigmoid8(x: __m256) -> __m256 {
 #[target_feature(enable = "avx2,fma")]
 #[inline]
 pub(crate) unsafe fn tanh8(x: __m256) -> __m256 {
-    // Beyond |x| = 7.9988 tanh(x) rounds to +-1 in f32.
-    let c = 7.998_811_7_f32;
-    let xc = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-c)), _mm256_set1_ps(c));
+    let xc = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-TANH_CLAMP)), _mm256_set1_ps(TANH_CLAMP));
     let x2 = _mm256_mul_ps(xc, xc);
-    let mut p = _mm256_set1_ps(-2.760_768_5e-16);
-    p = _mm256_fmadd_ps(p, x2, _mm256_set1_ps(2.000_187_9e-13));
-    p = _mm256_fmadd_ps(p, x2, _mm256_set1_ps(-8.604_671_5e-11));
-    p = _mm256_fmadd_ps(p, x2, _mm256_set1_ps(5.122_297e-8));
-    p = _mm256_fmadd_ps(p, x2, _mm256_set1_ps(1.485_722_4e-5));
-    p = _mm256_fmadd_ps(p, x2, _mm256_set1_ps(6.372_619_3e-4));
-    p = _mm256_fmadd_ps(p, x2, _mm256_set1_ps(4.893_524_6e-3));
-    p = _mm256_mul_ps(p, xc);
-    let mut q = _mm256_set1_ps(1.198_258_4e-6);
-    q = _mm256_fmadd_ps(q, x2, _mm256_set1_ps(1.185_347_1e-4));
-    q = _mm256_fmadd_ps(q, x2, _mm256_set1_ps(2.268_434_6e-3));
-    q = _mm256_fmadd_ps(q, x2, _mm256_set1_ps(4.893_525_2e-3));
-    keep_nan(x, _mm256_div_ps(p, q))
+    keep_nan(x, _mm256_div_ps(_mm256_mul_ps(horner(&TANH_P, x2), xc), horner(&TANH_Q, x2)))
 }
 
 #[target_feature(enable = "avx2,fma")]

@@ -8,6 +8,10 @@
 
 #[cfg(target_arch = "x86_64")]
 pub(crate) mod avx2;
+#[cfg(target_arch = "x86_64")]
+pub(crate) mod avx512;
+#[cfg(target_arch = "x86_64")]
+mod coefficients;
 mod scalar;
 
 pub use scalar::{apply_binary, apply_unary};

@@ -20,18 +20,15 @@
 
 use std::ops::Range;
 
-use super::cell::{step_forward_with, CellKind, StepIn, StepOut};
+use super::cell::CellKind;
 use super::sequence::{RecurrentWeights, SequenceOutput};
-use super::step_product::{gate_parts, Disjoint};
+use super::step_product::Disjoint;
 use crate::kernels::gate_tiles::{accumulate, weights_per_value, Width, ROWS, SKIP_NONE};
-use crate::kernels::{gemv, simd};
+use crate::kernels::{gate_tile_math, gemv};
 use crate::parallel::{self, pipeline};
 
 /// Most parts (threads) a layer is split into.
 const MAX_PARTS: usize = 8;
-
-/// Enough zeros for a side of a pre-activation that a cell does not have.
-const ZEROS: [f32; 32] = [0.0; 32];
 
 /// The GRU's rows (kernels/gate_tiles.rs): r, z, then n's input and hidden sides apart, since
 /// the reset multiplies only the hidden one. Its inputs skip the hidden side; its states, the
@@ -83,7 +80,7 @@ pub struct ServingWeights {
     packed: Lines,
     /// Values per tile in `packed`.
     tile_len: usize,
-    /// LSTM peepholes (3, H), or empty.
+    /// LSTM peepholes (3, whole tiles' units: zero past H), or empty.
     peephole: Vec<f32>,
 }
 
@@ -158,7 +155,11 @@ impl ServingWeights {
                 }
             }
         }
-        Some(ServingWeights { kind, width, input, hidden, units, parts, packed: lines, tile_len, peephole: w.peephole.to_vec() })
+        let mut peephole = vec![0.0; if w.peephole.is_empty() { 0 } else { 3 * tiles * units }];
+        for (padded, given) in peephole.chunks_exact_mut(tiles * units).zip(w.peephole.chunks_exact(hidden)) {
+            padded[..hidden].copy_from_slice(given);
+        }
+        Some(ServingWeights { kind, width, input, hidden, units, parts, packed: lines, tile_len, peephole })
     }
 
     /// The units of part p.
@@ -180,7 +181,7 @@ impl ServingWeights {
         let (d, hidden, units) = (self.input, self.hidden, self.units);
         assert!(x.len() == steps * d && valid <= steps, "serving: the input is not [steps, features]");
         let lstm = self.kind == CellKind::Lstm;
-        // States of every step, in rows of whole tiles; each tile's accumulators and gates.
+        // States of every step, in rows of whole tiles; each tile's accumulators.
         let tiles = self.parts.last().map_or(0, |p| p.end);
         let stride = tiles * units;
         let initial = |given: &[f32], needed: bool| -> Lines {
@@ -191,16 +192,16 @@ impl ServingWeights {
             v
         };
         let (mut h, mut c) = (initial(h0, true), initial(c0, lstm));
-        let (mut acc, mut gates) = (Lines::zeroed(tiles * ROWS * units), Lines::zeroed(tiles * ROWS * units));
+        let mut acc = Lines::zeroed(tiles * ROWS * units);
         let (h_all, c_all) = (Disjoint::new(h.as_mut_slice()), Disjoint::new(c.as_mut_slice()));
-        let (acc_all, gates_all) = (Disjoint::new(acc.as_mut_slice()), Disjoint::new(gates.as_mut_slice()));
+        let acc_all = Disjoint::new(acc.as_mut_slice());
         let (skip_x, skip_h) = skips(self.kind);
         let per_input = d * weights_per_value(self.width, skip_x);
         let own_len = |p: usize| Self::part_units(&self.parts, units, hidden, p).len();
         let packed = self.packed.as_slice();
         // SAFETY (both phases): step t's part p reads row t of h and c (finished by every
         // part's step t-1, which the pipeline orders before) and writes only its own tiles'
-        // accumulators and gates and its own units of row t+1 of h and c.
+        // accumulators and its own tiles' units of row t+1 of h and c.
         // Phase a: the bias, the input and the part's own states.
         let own_first = |t: usize, p: usize| unsafe {
             let h_prev = h_all.view(t * stride, stride);
@@ -234,23 +235,14 @@ impl ServingWeights {
                 } else {
                     accumulate::<SKIP_NONE>(self.width, a, w, &runs);
                 }
-                let first = tile * units;
-                let real = first..(first + units).min(hidden);
-                let n = real.len();
-                let rows = gate_parts(a, units, ROWS, &(0..n));
-                let zero = &ZEROS[..n];
-                let (xp, hp) = if lstm { ([zero; 4], rows) } else { ([zero, zero, rows[GRU_N_INPUT], &[][..]], [rows[0], rows[1], rows[GRU_N_HIDDEN], &[][..]]) };
-                let (prev, next) = (t * stride + first, (t + 1) * stride + first);
-                let step = StepIn {
-                    xp,
-                    hp,
-                    peephole: if self.peephole.is_empty() { [&[][..]; 3] } else { [0, 1, 2].map(|g| &self.peephole[g * hidden + first..g * hidden + first + n]) },
-                    h_prev: &h_prev[real.clone()],
-                    c_prev: c_all.view(prev, if lstm { n } else { 0 }),
-                };
-                let mut out = StepOut { gates: gates_all.gate_parts(tile * ROWS * units, units, self.kind.gates(), &(0..n)), h: h_all.part(next, n), c: c_all.part(next, if lstm { n } else { 0 }) };
-                // SIMD gate math: these weights exist only where the level has it (`Width::detect`).
-                step_forward_with(simd::level(), self.kind, &step, &mut out);
+                // Whole tiles: the rows of h and c have room for them (`stride`).
+                let (prev, next) = (t * stride + tile * units, (t + 1) * stride + tile * units);
+                if lstm {
+                    let peephole = (!self.peephole.is_empty()).then(|| [0, 1, 2].map(|g| &self.peephole[g * stride + tile * units..][..units]));
+                    gate_tile_math::lstm(self.width, a, c_all.view(prev, units), peephole, h_all.part(next, units), c_all.part(next, units));
+                } else {
+                    gate_tile_math::gru(self.width, a, h_all.view(prev, units), h_all.part(next, units));
+                }
             }
         };
         pipeline::for_each_pipelined_step(self.parts.len(), valid, own_first, others_then_gates);
