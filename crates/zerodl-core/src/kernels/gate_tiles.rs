@@ -42,25 +42,23 @@ impl Width {
     }
 
     /// The widest this CPU runs; `None` without AVX2+FMA or with `ZERODL_SIMD=scalar`, and at
-    /// most AVX2 with `ZERODL_SIMD=avx2`.
+    /// most AVX2 with `ZERODL_SIMD=avx2` (simd::avx512).
     pub fn detect() -> Option<Width> {
-        if simd::level() == Level::Scalar {
-            return None;
+        match simd::level() {
+            Level::Scalar => None,
+            _ if simd::avx512() => Some(Width::Avx512),
+            _ => Some(Width::Avx2),
         }
-        let capped = std::env::var("ZERODL_SIMD").is_ok_and(|v| v.eq_ignore_ascii_case("avx2"));
-        Self::available().into_iter().rfind(|&w| !capped || w == Width::Avx2)
     }
 
     /// Every width this CPU runs, narrowest first (tests run each).
     pub fn available() -> Vec<Width> {
-        #[allow(unused_mut)]
         let mut widths = Vec::new();
-        #[cfg(target_arch = "x86_64")]
-        if simd::available_levels().contains(&Level::Avx2Fma) {
+        if simd::available_levels().iter().any(|&l| l != Level::Scalar) {
             widths.push(Width::Avx2);
-            if is_x86_feature_detected!("avx512f") {
-                widths.push(Width::Avx512);
-            }
+        }
+        if simd::avx512_available() {
+            widths.push(Width::Avx512);
         }
         widths
     }

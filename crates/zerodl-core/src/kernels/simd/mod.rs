@@ -37,6 +37,25 @@ pub fn level() -> Level {
     })
 }
 
+/// Whether the kernels that have a 16-lane AVX-512F form (the recurrent weights' packed GEMM,
+/// the serving gate tiles) run it: the CPU has AVX-512F and AVX2+FMA, and `ZERODL_SIMD` caps
+/// neither (`scalar`, or `avx2` to measure or debug the AVX2 forms). Detected once.
+pub fn avx512() -> bool {
+    static AVX512: OnceLock<bool> = OnceLock::new();
+    *AVX512.get_or_init(|| {
+        let capped = std::env::var("ZERODL_SIMD").is_ok_and(|v| v.eq_ignore_ascii_case("avx2"));
+        level() != Level::Scalar && !capped && avx512_available()
+    })
+}
+
+/// Whether this CPU has AVX-512F, whatever `ZERODL_SIMD` says (tests run both forms).
+pub fn avx512_available() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    return is_x86_feature_detected!("avx512f") && available_levels().contains(&Level::Avx2Fma);
+    #[cfg(not(target_arch = "x86_64"))]
+    false
+}
+
 /// Every level this CPU can run, scalar first (tests iterate over these).
 pub fn available_levels() -> Vec<Level> {
     #[allow(unused_mut)]
