@@ -61,8 +61,13 @@ pub fn step_forward(kind: CellKind, s: &StepIn<'_>, out: &mut StepOut<'_>) {
     step_forward_with(simd::level(), kind, s, out)
 }
 
-/// The same with the given SIMD level (tests run both).
+/// The same with the given SIMD level (tests run both), 16 lanes at a time where AVX-512 is on.
 pub fn step_forward_with(level: Level, kind: CellKind, s: &StepIn<'_>, out: &mut StepOut<'_>) {
+    step_forward_lanes(level, simd::avx512(), kind, s, out)
+}
+
+/// The same, with AVX-512 if `wide` (at the AVX2 level only; tests run both).
+pub(super) fn step_forward_lanes(level: Level, wide: bool, kind: CellKind, s: &StepIn<'_>, out: &mut StepOut<'_>) {
     let n = out.h.len();
     if let CellKind::Rnn(act) = kind {
         let g = &mut *out.gates[0];
@@ -73,8 +78,9 @@ pub fn step_forward_with(level: Level, kind: CellKind, s: &StepIn<'_>, out: &mut
     }
     #[cfg(target_arch = "x86_64")]
     if level == Level::Avx2Fma {
-        // SAFETY: the level is only ever Avx2Fma on a CPU with both features.
-        return unsafe { cell_avx2::step_forward(kind, s, out) };
+        assert!(!wide || simd::avx512_available(), "recurrent step: 16 lanes without AVX-512F");
+        // SAFETY: the level is only ever Avx2Fma on a CPU with both features; AVX-512F checked.
+        return unsafe { cell_avx2::step_forward(wide, kind, s, out) };
     }
     let (xp, hp, peep) = (&s.xp, &s.hp, &s.peephole);
     let (h, h_prev, c_prev) = (&mut out.h[..n], &s.h_prev, &s.c_prev);

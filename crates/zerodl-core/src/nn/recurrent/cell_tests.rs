@@ -2,11 +2,11 @@
 //! forward and backward, for the LSTM with and without peepholes and the GRU, over a number of
 //! units that leaves a partial group of lanes at the end.
 
-use super::cell::{step_backward_with, step_forward_with, CellKind, StepGrads, StepIn, StepOut, StepSaved};
-use crate::kernels::simd::{available_levels, Level};
+use super::cell::{step_backward_with, step_forward_lanes, CellKind, StepGrads, StepIn, StepOut, StepSaved};
+use crate::kernels::simd::{avx512_available, available_levels, Level};
 use crate::random::uniform_vec;
 
-/// Two full groups of 8 lanes and 5 left over.
+/// Two full groups of 8 lanes and 5 left over (16 lanes: one and 5).
 const N: usize = 21;
 
 /// Everything one forward and backward step reads and writes, for one level.
@@ -35,7 +35,7 @@ fn slices_mut(v: &mut [Vec<f32>]) -> [&mut [f32]; 4] {
     std::array::from_fn(|_| it.next().map_or(&mut [][..], |s| &mut s[..]))
 }
 
-fn run(level: Level, kind: CellKind, peephole: bool) -> Run {
+fn run(level: Level, wide: bool, kind: CellKind, peephole: bool) -> Run {
     let count = kind.gates();
     let is_gru = kind == CellKind::Gru;
     let (xp, hp): (Vec<_>, Vec<_>) = (0..count).map(|g| (random(10 + g as u64, 3.0), random(20 + g as u64, 3.0))).unzip();
@@ -53,7 +53,7 @@ fn run(level: Level, kind: CellKind, peephole: bool) -> Run {
         dpeephole: if peephole { (0..3).map(|g| random(60 + g, 1.0)).collect() } else { vec![Vec::new(); 3] },
     };
     let step = StepIn { xp: slices(&xp), hp: slices(&hp), peephole: [&peep[0], &peep[1], &peep[2]], h_prev: &h_prev, c_prev: &c_prev };
-    step_forward_with(level, kind, &step, &mut StepOut { gates: slices_mut(&mut r.gates), h: &mut r.h, c: &mut r.c });
+    step_forward_lanes(level, wide, kind, &step, &mut StepOut { gates: slices_mut(&mut r.gates), h: &mut r.h, c: &mut r.c });
     let (dy, dh_next) = (random(70, 1.0), random(71, 1.0));
     let saved = StepSaved {
         gates: slices(&r.gates),
@@ -91,12 +91,13 @@ fn assert_close(got: &[Vec<f32>], want: &[Vec<f32>], what: &str) {
 #[test]
 fn every_level_computes_the_portable_steps() {
     for (kind, peephole) in [(CellKind::Lstm, false), (CellKind::Lstm, true), (CellKind::Gru, false)] {
-        let want = run(Level::Scalar, kind, peephole);
+        let want = run(Level::Scalar, false, kind, peephole);
         // The backward pass really ran: every gate gradient has nonzero values.
         assert!(want.dgx.iter().chain(&want.dgh).all(|d| d.is_empty() || d.iter().any(|&v| v != 0.0)));
-        for level in available_levels() {
-            let got = run(level, kind, peephole);
-            let what = format!("{kind:?} peephole {peephole} at {level:?}");
+        let wide = available_levels().into_iter().filter(|&l| l != Level::Scalar && avx512_available()).map(|l| (l, true));
+        for (level, wide) in available_levels().into_iter().map(|l| (l, false)).chain(wide) {
+            let got = run(level, wide, kind, peephole);
+            let what = format!("{kind:?} peephole {peephole} at {level:?} (16 lanes: {wide})");
             assert_close(&got.gates, &want.gates, &format!("{what}: gates"));
             let states = |r: &Run| vec![r.h.clone(), r.c.clone(), r.dc.clone(), r.dh_prev.clone()];
             assert_close(&states(&got), &states(&want), &format!("{what}: h, c, dc, dh_prev"));
