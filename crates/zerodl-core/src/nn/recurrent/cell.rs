@@ -160,6 +160,11 @@ pub fn step_backward(kind: CellKind, saved: &StepSaved<'_>, g: &mut StepGrads<'_
 
 /// The same with the given SIMD level (tests run both).
 pub fn step_backward_with(level: Level, kind: CellKind, saved: &StepSaved<'_>, g: &mut StepGrads<'_>) {
+    step_backward_lanes(level, simd::avx512(), kind, saved, g)
+}
+
+/// The same, with AVX-512 if `wide` (at the AVX2 level only; tests run both).
+pub(super) fn step_backward_lanes(level: Level, wide: bool, kind: CellKind, saved: &StepSaved<'_>, g: &mut StepGrads<'_>) {
     let n = g.dh_prev.len();
     if let CellKind::Rnn(act) = kind {
         let d = &mut *g.dgx[0];
@@ -170,8 +175,9 @@ pub fn step_backward_with(level: Level, kind: CellKind, saved: &StepSaved<'_>, g
     }
     #[cfg(target_arch = "x86_64")]
     if level == Level::Avx2Fma {
-        // SAFETY: as in step_forward_with.
-        return unsafe { cell_avx2::step_backward(kind, saved, g) };
+        assert!(!wide || simd::avx512_available(), "recurrent step: 16 lanes without AVX-512F");
+        // SAFETY: as in step_forward_lanes.
+        return unsafe { cell_avx2::step_backward(wide, kind, saved, g) };
     }
     let dh = |j: usize| g.dy[j] + g.dh_next[j];
     let (c_prev, c) = (saved.c_prev, saved.c);

@@ -4,9 +4,9 @@
 //! The formulas are cell.rs's portable ones, with the same sigmoid and tanh as the SIMD kernels.
 //! A last group of fewer than eight units is read and written through a lane mask.
 //!
-//! Where the CPU has AVX-512F the forward step runs sixteen units at a time instead, from the
-//! same body (`forward_kernels!`) with simd/avx512.rs's division-free sigmoid and tanh: W4's
-//! forward gate math was ~7% of its train step at eight lanes.
+//! Where the CPU has AVX-512F both steps run sixteen units at a time instead, from the same
+//! bodies (`forward_kernels!`, `backward_kernels!`) with simd/avx512.rs's division-free sigmoid
+//! and tanh: W4's forward gate math was ~7% of its train step at eight lanes.
 
 use std::arch::x86_64::*;
 
@@ -109,6 +109,12 @@ unsafe fn one_minus(x: __m256) -> __m256 {
     _mm256_sub_ps(_mm256_set1_ps(1.0), x)
 }
 
+#[target_feature(enable = "avx512f")]
+#[inline]
+unsafe fn one_minus16(x: __m512) -> __m512 {
+    _mm512_sub_ps(_mm512_set1_ps(1.0), x)
+}
+
 /// # Safety
 /// AVX2 and FMA present, and AVX-512F if `wide`; an LSTM or GRU step.
 #[target_feature(enable = "avx2,fma")]
@@ -128,12 +134,16 @@ pub unsafe fn step_forward(wide: bool, kind: CellKind, s: &StepIn<'_>, out: &mut
 /// # Safety
 /// As for [`step_forward`].
 #[target_feature(enable = "avx2,fma")]
-pub unsafe fn step_backward(kind: CellKind, saved: &StepSaved<'_>, g: &mut StepGrads<'_>) {
-    match kind {
-        CellKind::Lstm if saved.peephole[0].is_empty() => lstm_backward::<false>(saved, g),
-        CellKind::Lstm => lstm_backward::<true>(saved, g),
-        CellKind::Gru => gru_backward(saved, g),
-        CellKind::Rnn(_) => unreachable!("the simple RNN's step has no fused form"),
+pub unsafe fn step_backward(wide: bool, kind: CellKind, saved: &StepSaved<'_>, g: &mut StepGrads<'_>) {
+    let peephole = !saved.peephole[0].is_empty();
+    match (kind, wide) {
+        (CellKind::Lstm, false) if peephole => lstm_backward::<true>(saved, g),
+        (CellKind::Lstm, false) => lstm_backward::<false>(saved, g),
+        (CellKind::Lstm, true) if peephole => lstm_backward16::<true>(saved, g),
+        (CellKind::Lstm, true) => lstm_backward16::<false>(saved, g),
+        (CellKind::Gru, false) => gru_backward(saved, g),
+        (CellKind::Gru, true) => gru_backward16(saved, g),
+        (CellKind::Rnn(_), _) => unreachable!("the simple RNN's step has no fused form"),
     }
 }
 
@@ -197,68 +207,76 @@ macro_rules! forward_kernels {
 forward_kernels!(lstm_forward, gru_forward, "avx2,fma", for_lanes, _mm256_add_ps, _mm256_sub_ps, _mm256_mul_ps, _mm256_fmadd_ps, _mm256_set1_ps, sigmoid8, tanh8);
 forward_kernels!(lstm_forward16, gru_forward16, "avx512f", for_lanes16, _mm512_add_ps, _mm512_sub_ps, _mm512_mul_ps, _mm512_fmadd_ps, _mm512_set1_ps, sigmoid16, tanh16);
 
-#[target_feature(enable = "avx2,fma")]
-unsafe fn lstm_backward<const PEEPHOLE: bool>(saved: &StepSaved<'_>, g: &mut StepGrads<'_>) {
-    let n = g.dh_prev.len();
-    let [i_s, f_s, g_s, o_s] = saved.gates;
-    let (c_prev_s, c_s, [pi_w, pf_w, po_w]) = (saved.c_prev, saved.c, saved.peephole);
-    fits(n, &[i_s, f_s, g_s, o_s, c_prev_s, c_s, g.dy, g.dh_next, g.dc]);
-    fits(n, &g.dgx.each_ref().map(|d| &**d));
-    if PEEPHOLE {
-        fits(n, &[pi_w, pf_w, po_w]);
-        fits(n, &g.dpeephole.each_ref().map(|d| &**d));
-    }
-    let [di, df, dg, d_o] = &mut g.dgx;
-    let [dpi, dpf, dpo] = &mut g.dpeephole;
-    let (dc, dh_prev) = (&mut *g.dc, &mut *g.dh_prev);
-    for_lanes(n, |l| {
-        let (i, f, gg, o) = (l.load(i_s), l.load(f_s), l.load(g_s), l.load(o_s));
-        let (c_prev, c) = (l.load(c_prev_s), l.load(c_s));
-        let dh = _mm256_add_ps(l.load(g.dy), l.load(g.dh_next));
-        let tanh_c = tanh8(c);
-        let do_pre = _mm256_mul_ps(_mm256_mul_ps(dh, tanh_c), _mm256_mul_ps(o, one_minus(o)));
-        // The cell-state gradient carries dc_{t+1} * f_{t+1} (the term the seed's code drops).
-        let mut dct = _mm256_fmadd_ps(_mm256_mul_ps(dh, o), one_minus(_mm256_mul_ps(tanh_c, tanh_c)), l.load(dc));
-        if PEEPHOLE {
-            dct = _mm256_fmadd_ps(do_pre, l.load(po_w), dct);
+// One backward body for both widths, as for the forward.
+macro_rules! backward_kernels {
+    ($lstm:ident, $gru:ident, $feature:literal, $for_lanes:ident, $add:ident, $sub:ident, $mul:ident, $fmadd:ident, $zero:ident, $one_minus:ident, $tanh:ident) => {
+        #[target_feature(enable = $feature)]
+        unsafe fn $lstm<const PEEPHOLE: bool>(saved: &StepSaved<'_>, g: &mut StepGrads<'_>) {
+            let n = g.dh_prev.len();
+            let [i_s, f_s, g_s, o_s] = saved.gates;
+            let (c_prev_s, c_s, [pi_w, pf_w, po_w]) = (saved.c_prev, saved.c, saved.peephole);
+            fits(n, &[i_s, f_s, g_s, o_s, c_prev_s, c_s, g.dy, g.dh_next, g.dc]);
+            fits(n, &g.dgx.each_ref().map(|d| &**d));
+            if PEEPHOLE {
+                fits(n, &[pi_w, pf_w, po_w]);
+                fits(n, &g.dpeephole.each_ref().map(|d| &**d));
+            }
+            let [di, df, dg, d_o] = &mut g.dgx;
+            let [dpi, dpf, dpo] = &mut g.dpeephole;
+            let (dc, dh_prev) = (&mut *g.dc, &mut *g.dh_prev);
+            $for_lanes(n, |l| {
+                let (i, f, gg, o) = (l.load(i_s), l.load(f_s), l.load(g_s), l.load(o_s));
+                let (c_prev, c) = (l.load(c_prev_s), l.load(c_s));
+                let dh = $add(l.load(g.dy), l.load(g.dh_next));
+                let tanh_c = $tanh(c);
+                let do_pre = $mul($mul(dh, tanh_c), $mul(o, $one_minus(o)));
+                // The cell-state gradient carries dc_{t+1} * f_{t+1} (the term the seed's code drops).
+                let mut dct = $fmadd($mul(dh, o), $one_minus($mul(tanh_c, tanh_c)), l.load(dc));
+                if PEEPHOLE {
+                    dct = $fmadd(do_pre, l.load(po_w), dct);
+                }
+                let di_pre = $mul($mul(dct, gg), $mul(i, $one_minus(i)));
+                let df_pre = $mul($mul(dct, c_prev), $mul(f, $one_minus(f)));
+                l.store(di, di_pre);
+                l.store(df, df_pre);
+                l.store(dg, $mul($mul(dct, i), $one_minus($mul(gg, gg))));
+                l.store(d_o, do_pre);
+                let mut dc_prev = $mul(dct, f);
+                if PEEPHOLE {
+                    dc_prev = $fmadd(di_pre, l.load(pi_w), dc_prev);
+                    dc_prev = $fmadd(df_pre, l.load(pf_w), dc_prev);
+                    l.store(dpi, $fmadd(di_pre, c_prev, l.load(dpi)));
+                    l.store(dpf, $fmadd(df_pre, c_prev, l.load(dpf)));
+                    l.store(dpo, $fmadd(do_pre, c, l.load(dpo)));
+                }
+                l.store(dc, dc_prev);
+                l.store(dh_prev, $zero());
+            });
         }
-        let di_pre = _mm256_mul_ps(_mm256_mul_ps(dct, gg), _mm256_mul_ps(i, one_minus(i)));
-        let df_pre = _mm256_mul_ps(_mm256_mul_ps(dct, c_prev), _mm256_mul_ps(f, one_minus(f)));
-        l.store(di, di_pre);
-        l.store(df, df_pre);
-        l.store(dg, _mm256_mul_ps(_mm256_mul_ps(dct, i), one_minus(_mm256_mul_ps(gg, gg))));
-        l.store(d_o, do_pre);
-        let mut dc_prev = _mm256_mul_ps(dct, f);
-        if PEEPHOLE {
-            dc_prev = _mm256_fmadd_ps(di_pre, l.load(pi_w), dc_prev);
-            dc_prev = _mm256_fmadd_ps(df_pre, l.load(pf_w), dc_prev);
-            l.store(dpi, _mm256_fmadd_ps(di_pre, c_prev, l.load(dpi)));
-            l.store(dpf, _mm256_fmadd_ps(df_pre, c_prev, l.load(dpf)));
-            l.store(dpo, _mm256_fmadd_ps(do_pre, c, l.load(dpo)));
+
+        #[target_feature(enable = $feature)]
+        unsafe fn $gru(saved: &StepSaved<'_>, g: &mut StepGrads<'_>) {
+            let n = g.dh_prev.len();
+            let ([r_s, z_s, n_s, _], hn_s, h_prev_s) = (saved.gates, saved.hp_n, saved.h_prev);
+            fits(n, &[r_s, z_s, n_s, hn_s, h_prev_s, g.dy, g.dh_next, g.dgx[2], g.dgh[0], g.dgh[1], g.dgh[2]]);
+            let [dhr, dhz, dhn, _] = &mut g.dgh;
+            let (dxn, dh_prev) = (&mut *g.dgx[2], &mut *g.dh_prev);
+            $for_lanes(n, |l| {
+                let (r, z, nn) = (l.load(r_s), l.load(z_s), l.load(n_s));
+                let dh = $add(l.load(g.dy), l.load(g.dh_next));
+                let dn_pre = $mul($mul(dh, $one_minus(z)), $one_minus($mul(nn, nn)));
+                let dz_pre = $mul($mul(dh, $sub(l.load(h_prev_s), nn)), $mul(z, $one_minus(z)));
+                let dr_pre = $mul($mul(dn_pre, l.load(hn_s)), $mul(r, $one_minus(r)));
+                l.store(dxn, dn_pre);
+                // Reset after the product: the hidden side of n is scaled by r.
+                l.store(dhr, dr_pre);
+                l.store(dhz, dz_pre);
+                l.store(dhn, $mul(dn_pre, r));
+                l.store(dh_prev, $mul(dh, z));
+            });
         }
-        l.store(dc, dc_prev);
-        l.store(dh_prev, _mm256_setzero_ps());
-    });
+    };
 }
 
-#[target_feature(enable = "avx2,fma")]
-unsafe fn gru_backward(saved: &StepSaved<'_>, g: &mut StepGrads<'_>) {
-    let n = g.dh_prev.len();
-    let ([r_s, z_s, n_s, _], hn_s, h_prev_s) = (saved.gates, saved.hp_n, saved.h_prev);
-    fits(n, &[r_s, z_s, n_s, hn_s, h_prev_s, g.dy, g.dh_next, g.dgx[2], g.dgh[0], g.dgh[1], g.dgh[2]]);
-    let [dhr, dhz, dhn, _] = &mut g.dgh;
-    let (dxn, dh_prev) = (&mut *g.dgx[2], &mut *g.dh_prev);
-    for_lanes(n, |l| {
-        let (r, z, nn) = (l.load(r_s), l.load(z_s), l.load(n_s));
-        let dh = _mm256_add_ps(l.load(g.dy), l.load(g.dh_next));
-        let dn_pre = _mm256_mul_ps(_mm256_mul_ps(dh, one_minus(z)), one_minus(_mm256_mul_ps(nn, nn)));
-        let dz_pre = _mm256_mul_ps(_mm256_mul_ps(dh, _mm256_sub_ps(l.load(h_prev_s), nn)), _mm256_mul_ps(z, one_minus(z)));
-        let dr_pre = _mm256_mul_ps(_mm256_mul_ps(dn_pre, l.load(hn_s)), _mm256_mul_ps(r, one_minus(r)));
-        l.store(dxn, dn_pre);
-        // Reset after the product: the hidden side of n is scaled by r.
-        l.store(dhr, dr_pre);
-        l.store(dhz, dz_pre);
-        l.store(dhn, _mm256_mul_ps(dn_pre, r));
-        l.store(dh_prev, _mm256_mul_ps(dh, z));
-    });
-}
+backward_kernels!(lstm_backward, gru_backward, "avx2,fma", for_lanes, _mm256_add_ps, _mm256_sub_ps, _mm256_mul_ps, _mm256_fmadd_ps, _mm256_setzero_ps, one_minus, tanh8);
+backward_kernels!(lstm_backward16, gru_backward16, "avx512f", for_lanes16, _mm512_add_ps, _mm512_sub_ps, _mm512_mul_ps, _mm512_fmadd_ps, _mm512_setzero_ps, one_minus16, tanh16);

@@ -2,7 +2,7 @@
 //! forward and backward, for the LSTM with and without peepholes and the GRU, over a number of
 //! units that leaves a partial group of lanes at the end.
 
-use super::cell::{step_backward_with, step_forward_lanes, CellKind, StepGrads, StepIn, StepOut, StepSaved};
+use super::cell::{step_backward_lanes, step_forward_lanes, CellKind, StepGrads, StepIn, StepOut, StepSaved};
 use crate::kernels::simd::{avx512_available, available_levels, Level};
 use crate::random::uniform_vec;
 
@@ -74,7 +74,7 @@ fn run(level: Level, wide: bool, kind: CellKind, peephole: bool) -> Run {
         dh_prev: &mut r.dh_prev,
         dpeephole: [p0, p1, p2],
     };
-    step_backward_with(level, kind, &saved, &mut grads);
+    step_backward_lanes(level, wide, kind, &saved, &mut grads);
     (r.dgx, r.dgh, r.dpeephole) = (dgx, dgh, dpeephole);
     r
 }
