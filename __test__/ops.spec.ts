@@ -141,6 +141,8 @@ describe('elementwise ops', () => {
     const info = zd.backendInfo();
     expect(info.threads).toBeGreaterThanOrEqual(1);
     expect(['Avx2Fma', 'Scalar']).toContain(info.simd);
+    expect(typeof info.avx512).toBe('boolean');
+    if (info.simd === 'Scalar') expect(info.avx512).toBe(false);
     expect(info.gemm).toMatch(/Gemm|Matrix/);
   });
 });

@@ -163,6 +163,44 @@ describe('Sequential', () => {
   });
 });
 
+describe('predictValues, the serving call', () => {
+  const lstm = () => {
+    const model = new Sequential([layers.lstm({ units: 40, inputShape: [null, 3] }), layers.dense({ units: 2 })], { seed: 7 });
+    const x = zd.uniform([2, 5, 3], -1, 1, { seed: 8 });
+    return { model, x, values: x.toFloat32Array() };
+  };
+
+  it('gives what predict gives, for one sequence (the serving path), a batch, and with lengths', () => {
+    const { model, x, values } = lstm();
+    const batch = model.predictValues(values, [2, 5, 3]);
+    expect(batch).toBeInstanceOf(Float32Array);
+    expect(Array.from(batch)).toEqual(Array.from(model.predict(x).toFloat32Array()));
+    const one = model.predictValues(values.subarray(0, 15), [1, 5, 3]);
+    expect(Array.from(one)).toEqual(Array.from(model.predict(zd.tensor(values.slice(0, 15), [1, 5, 3])).toFloat32Array()));
+    const padded = model.predictValues(values, [2, 5, 3], { lengths: [2, 5] });
+    expect(Array.from(padded)).toEqual(Array.from(model.predict(x, { lengths: [2, 5] }).toFloat32Array()));
+    expect(Array.from(padded.subarray(0, 2))).not.toEqual(Array.from(batch.subarray(0, 2)));
+  });
+
+  it('rejects bad input with typed errors naming what was expected', () => {
+    const { model, values } = lstm();
+    const cases: [string, () => unknown, string, RegExp][] = [
+      ['a plain array', () => model.predictValues([1, 2, 3] as never, [1, 1, 3]), 'ERR_INVALID_ARGUMENT', /Float32Array, got an array of length 3/],
+      ['a shape that is not an array', () => model.predictValues(values, 'big' as never), 'ERR_INVALID_ARGUMENT', /expects a shape as an array of numbers, got the string "big"/],
+      // As zd.tensor(values, shape) says it.
+      ['too few values for the shape', () => model.predictValues(values, [3, 5, 3]), 'ERR_INVALID_ARGUMENT', /30 values but shape \[3, 5, 3\] needs 45/],
+      ['the wrong feature size', () => model.predictValues(values, [2, 3, 5]), 'ERR_SHAPE_MISMATCH', /expects inputs of shape \[batch, null, 3\], got \[2, 3, 5\]/],
+      ['lengths of the wrong count', () => model.predictValues(values, [2, 5, 3], { lengths: [5] }), 'ERR_SHAPE_MISMATCH', /lengths has 1 entries but x has 2 sequences/],
+      ['NaN in the input', () => model.predictValues(new Float32Array(15).fill(Number.NaN), [1, 5, 3]), 'ERR_NON_FINITE', /NaN/],
+    ];
+    for (const [what, f, code, message] of cases) {
+      const err = thrown(f);
+      expect(err.code, what).toBe(code);
+      expect(err.message, what).toMatch(message);
+    }
+  });
+});
+
 describe('bad input to the training API', () => {
   const compiled = () => {
     const m = mlp();

@@ -3,7 +3,7 @@
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use napi::bindgen_prelude::{Object, Uint32Array};
+use napi::bindgen_prelude::{ArrayBuffer, Object, Uint32Array};
 use napi::Env;
 use napi_derive::napi;
 use zerodl_core::nn::recurrent::{CellKind, Recurrent, RecurrentConfig};
@@ -14,6 +14,7 @@ use zerodl_core::{invalid_arg, Tensor};
 
 use crate::error::{CoreResultExt, Result};
 use crate::tasks;
+use crate::tensor::array_buffer_of;
 use crate::NativeTensor;
 
 /// One layer as the TS facade describes it.
@@ -208,6 +209,16 @@ impl NativeModel {
         let lengths = lengths_arg(lengths)?;
         let out = lock(&self.model).forward(Inputs::with_lengths(x.get()?, lengths.as_deref()), false).js()?;
         NativeTensor::wrap(&env, out)
+    }
+
+    /// `predict` on plain values, for a service's hot path: the batch's values (row-major) and
+    /// shape in, a copy of the output's values out; no tensor handle on either side.
+    #[napi(catch_unwind)]
+    pub fn predict_values<'env>(&self, env: &'env Env, data: &[f32], shape: Vec<f64>, lengths: Option<&NativeTensor>) -> Result<ArrayBuffer<'env>> {
+        let lengths = lengths_arg(lengths)?;
+        let x = Tensor::from_vec(&shape_from_f64(&shape).js()?, data.to_vec()).js()?;
+        let out = lock(&self.model).forward(Inputs::with_lengths(&x, lengths.as_deref()), false).js()?;
+        array_buffer_of(env, out.as_slice())
     }
 
     #[napi(catch_unwind, ts_return_type = "Promise<NativeTensor>")]

@@ -134,6 +134,8 @@ pub fn gather_rows(env: Env, x: &NativeTensor, indices: &[u32]) -> Result<Native
 pub struct BackendInfo {
     pub threads: u32,
     pub simd: String,
+    /// Whether the kernels that have a 16-lane AVX-512 form run it.
+    pub avx512: bool,
     pub gemm: String,
 }
 
@@ -142,6 +144,7 @@ pub fn backend_info() -> BackendInfo {
     BackendInfo {
         threads: zerodl_core::parallel::num_threads() as u32,
         simd: format!("{:?}", zerodl_core::kernels::simd::level()),
+        avx512: zerodl_core::kernels::simd::avx512(),
         gemm: format!("{:?}", zerodl_core::kernels::gemm::backend()),
     }
 }

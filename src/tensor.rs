@@ -48,6 +48,13 @@ impl ObjectFinalize for NativeTensor {
     }
 }
 
+/// A copy of `data` in a new ArrayBuffer that V8 owns.
+pub fn array_buffer_of<'env>(env: &'env Env, data: &[f32]) -> Result<ArrayBuffer<'env>> {
+    // SAFETY: f32 has no padding nor invalid bit patterns as bytes; the view covers the slice.
+    let bytes = unsafe { std::slice::from_raw_parts(data.as_ptr().cast::<u8>(), std::mem::size_of_val(data)) };
+    ArrayBuffer::copy_from(env, bytes).map_err(from_napi)
+}
+
 #[napi]
 impl NativeTensor {
     /// Copies `data` (row-major) into a new tensor of `shape`.
@@ -85,10 +92,7 @@ impl NativeTensor {
     /// (medians of 20,000 interleaved calls).
     #[napi(catch_unwind)]
     pub fn to_array_buffer<'env>(&self, env: &'env Env) -> Result<ArrayBuffer<'env>> {
-        let data = self.get()?.as_slice();
-        // SAFETY: f32 has no padding nor invalid bit patterns as bytes; the view covers the slice.
-        let bytes = unsafe { std::slice::from_raw_parts(data.as_ptr().cast::<u8>(), std::mem::size_of_val(data)) };
-        ArrayBuffer::copy_from(env, bytes).map_err(from_napi)
+        array_buffer_of(env, self.get()?.as_slice())
     }
 
     /// Frees the native memory now instead of at garbage collection.

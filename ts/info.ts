@@ -6,6 +6,11 @@ export interface BackendInfo {
   threads: number;
   /** SIMD level chosen at run time: 'Avx2Fma' or 'Scalar'. */
   simd: string;
+  /**
+   * Whether the kernels that have an AVX-512 form (recurrent steps and weights, GEMM) run it:
+   * the CPU has AVX-512F and ZERODL_SIMD is not 'avx2' or 'scalar'.
+   */
+  avx512: boolean;
   /** The GEMM backend behind every matrix product. */
   gemm: string;
 }

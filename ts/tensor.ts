@@ -145,7 +145,7 @@ export function uniform(shape: readonly number[], low = 0, high = 1, options: Ra
 // Conversions between JS arrays and flat row-major data.
 
 /** Checks that a shape is an array of numbers; the native side checks each value's domain. */
-function checkShapeArray(shape: unknown, fn: string): number[] {
+export function checkShapeArray(shape: unknown, fn: string): number[] {
   if (!Array.isArray(shape) || shape.some((d) => typeof d !== 'number')) {
     throw new InvalidArgumentError(`${fn}() expects a shape as an array of numbers, got ${describe(shape)}`);
   }

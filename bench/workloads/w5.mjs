@@ -1,7 +1,8 @@
 // W5: LSTM inference latency, the Node-service case (BENCHMARKS.md): one sample (batch 1) of
 // 32 steps x 16 features through LSTM 128, then dense 1 on the last hidden state. One rep is
 // one predict call as a service pays it: the input Float32Array into the library's tensor,
-// predict, the output read back into JS (for Python peers: the NumPy array in, a float out).
+// predict, the output read back into JS (for Python peers: the NumPy array in, a float out);
+// zerodl's row is its serving call, predictValues, and zerodl-tensors its tensor API.
 // Every implementation loads the SAME weights (lib/data.mjs seededParams, PyTorch's init
 // bounds U(-1/sqrt(hidden), 1/sqrt(hidden)) and parameter names) and must reproduce the
 // float64 reference prediction below within `tolerance` before it is timed.
@@ -55,7 +56,9 @@ export default {
   impls: [
     // Every multithreaded implementation may use every core (lib/impls.mjs); at batch 1 none
     // gains from a second.
-    zerodlImpl('impls/zerodl_w5.mjs'),
+    // zerodl's serving call (predictValues), and its tensor API as a second row.
+    { ...zerodlImpl('impls/zerodl_w5.mjs'), args: ['values'] },
+    { ...zerodlImpl('impls/zerodl_w5.mjs'), name: 'zerodl-tensors', args: ['tensors'] },
     { name: 'onnxruntime', lang: 'node', script: 'peers/ort_w5.mjs', needsModule: 'onnxruntime-node' },
     torchImpl('peers/torch_w5.py'),
     numpyImpl('peers/numpy_w5.py'),

@@ -15,7 +15,7 @@ import { Recurrent, type Layer } from '../layers.js';
 import { CLASSIFICATION_LOSSES, LOSS_NAMES, type LossName } from '../losses.js';
 import { native, type NativeModel } from '../native.js';
 import { resolveOptimizer, type OptimizerConfig, type OptimizerName } from '../optimizers.js';
-import { Tensor, tensor, type TensorLike } from '../tensor.js';
+import { Tensor, checkShapeArray, describe, tensor, type TensorLike } from '../tensor.js';
 import type { History } from '../training/callbacks.js';
 import { evaluateNative, fitLoop, type FitTarget, type ModelFitArgs } from '../training/fit.js';
 import { lengthsTensor, type SequenceArgs } from '../training/sequence-lengths.js';
@@ -143,6 +143,23 @@ export class Sequential implements FitTarget {
     const input = asTensor(x);
     const lengths = lengthsTensor(args.lengths, input.shape[0] ?? 0, 'predict()');
     return new Tensor(callNative(() => this.#native.predict(input.native, lengths?.native)));
+  }
+
+  /**
+   * `predict()` on plain values, for a service's hot path: `x` holds the batch row-major in
+   * `shape` ([samples, ...input shape]); returns the outputs row-major ([samples, ...output
+   * shape]). One native call on the calling thread and no tensor handles: making and freeing
+   * the two that `predict()` needs is most of its cost for a small model (W5 in the README).
+   */
+  predictValues(x: Float32Array, shape: readonly number[], args: SequenceArgs = {}): Float32Array {
+    if (!(x instanceof Float32Array)) throw new InvalidArgumentError(`predictValues() expects x to be a Float32Array, got ${describe(x)}`);
+    const dims = checkShapeArray(shape, 'predictValues');
+    const lengths = lengthsTensor(args.lengths, dims[0] ?? 0, 'predictValues()');
+    try {
+      return new Float32Array(callNative(() => this.#native.predictValues(x, dims, lengths?.native)));
+    } finally {
+      lengths?.dispose();
+    }
   }
 
   /** Outputs for a batch of inputs, computed off the JS thread. */
