@@ -19,6 +19,17 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::*};
 
 use super::team;
 
+/// Asks for `counter`'s cache line ahead of use (a hint).
+fn prefetch_line(counter: &Counter) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch never faults.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>((counter as *const Counter).cast())
+    };
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = counter;
+}
+
 /// One per cache line, so that the threads' counters do not share one.
 #[repr(align(64))]
 struct Counter(AtomicUsize);
@@ -49,6 +60,10 @@ impl<A: Fn(usize, usize) + Sync, B: Fn(usize, usize) + Sync> Pipeline<'_, A, B> 
         // Normally this thread finished the part's step t-1 itself; else whoever took it over.
         self.wait_for(p, t);
         let ran = catch_unwind(AssertUnwindSafe(|| {
+            // The other parts' progress, fetched while phase a runs (phase a fetches the data).
+            for q in (0..self.parts).filter(|&q| q != p) {
+                prefetch_line(&self.finished[q]);
+            }
             (self.a)(t, p);
             for q in (0..self.parts).filter(|&q| q != p) {
                 self.wait_for(q, t);

@@ -24,7 +24,7 @@ use super::cell::CellKind;
 use super::sequence::{RecurrentWeights, SequenceOutput};
 use super::step_product::Disjoint;
 use crate::kernels::gate_tiles::{accumulate, weights_per_value, Width, ROWS, SKIP_NONE};
-use crate::kernels::{gate_tile_math, gemv};
+use crate::kernels::{gate_tile_math, gemv, simd};
 use crate::parallel::{self, pipeline};
 
 /// Most parts (threads) a layer is split into.
@@ -205,6 +205,12 @@ impl ServingWeights {
         // Phase a: the bias, the input and the part's own states.
         let own_first = |t: usize, p: usize| unsafe {
             let h_prev = h_all.view(t * stride, stride);
+            // The states phase b reads: the part that lags finds them written already, and
+            // fetches them from the other core while it works here rather than when it needs
+            // them (a ~130 ns transfer a step; W5 ~1.5 us faster, interleaved A/B medians).
+            for q in (0..self.parts.len()).filter(|&q| q != p) {
+                simd::prefetch(&h_prev[Self::part_units(&self.parts, units, hidden, q)]);
+            }
             let runs = [&x[t * d..(t + 1) * d], &h_prev[Self::part_units(&self.parts, units, hidden, p)]];
             for tile in self.parts[p].clone() {
                 let a = acc_all.part(tile * ROWS * units, ROWS * units);
