@@ -184,14 +184,16 @@ impl ServingWeights {
         // States of every step, in rows of whole tiles; each tile's accumulators.
         let tiles = self.parts.last().map_or(0, |p| p.end);
         let stride = tiles * units;
-        let initial = |given: &[f32], needed: bool| -> Lines {
-            let mut v = Lines::zeroed(if needed { (valid + 1) * stride } else { 0 });
+        // h keeps every step's row (the outputs); c, which only the next step reads, two rows
+        // used in turn, so that each part's c stays in its own core's L1.
+        let initial = |given: &[f32], rows: usize| -> Lines {
+            let mut v = Lines::zeroed(rows * stride);
             if !given.is_empty() {
                 v.as_mut_slice()[..hidden].copy_from_slice(given);
             }
             v
         };
-        let (mut h, mut c) = (initial(h0, true), initial(c0, lstm));
+        let (mut h, mut c) = (initial(h0, valid + 1), initial(c0, if lstm { 2 } else { 0 }));
         let mut acc = Lines::zeroed(tiles * ROWS * units);
         let (h_all, c_all) = (Disjoint::new(h.as_mut_slice()), Disjoint::new(c.as_mut_slice()));
         let acc_all = Disjoint::new(acc.as_mut_slice());
@@ -199,9 +201,10 @@ impl ServingWeights {
         let per_input = d * weights_per_value(self.width, skip_x);
         let own_len = |p: usize| Self::part_units(&self.parts, units, hidden, p).len();
         let packed = self.packed.as_slice();
-        // SAFETY (both phases): step t's part p reads row t of h and c (finished by every
-        // part's step t-1, which the pipeline orders before) and writes only its own tiles'
-        // accumulators and its own tiles' units of row t+1 of h and c.
+        // SAFETY (both phases): step t's part p reads row t of h (finished by every part's step
+        // t-1, which the pipeline orders before) and its own units of c's row t % 2, and writes
+        // only its own tiles' accumulators and units of h's row t + 1 and of c's other row
+        // (which only this part reads, last at its step t - 1).
         // Phase a: the bias, the input and the part's own states.
         let own_first = |t: usize, p: usize| unsafe {
             let h_prev = h_all.view(t * stride, stride);
@@ -245,7 +248,8 @@ impl ServingWeights {
                 let (prev, next) = (t * stride + tile * units, (t + 1) * stride + tile * units);
                 if lstm {
                     let peephole = (!self.peephole.is_empty()).then(|| [0, 1, 2].map(|g| &self.peephole[g * stride + tile * units..][..units]));
-                    gate_tile_math::lstm(self.width, a, c_all.view(prev, units), peephole, h_all.part(next, units), c_all.part(next, units));
+                    let (c_prev, c_next) = ((t % 2) * stride + tile * units, ((t + 1) % 2) * stride + tile * units);
+                    gate_tile_math::lstm(self.width, a, c_all.view(c_prev, units), peephole, h_all.part(next, units), c_all.part(c_next, units));
                 } else {
                     gate_tile_math::gru(self.width, a, h_all.view(prev, units), h_all.part(next, units));
                 }
@@ -257,7 +261,7 @@ impl ServingWeights {
         let mut outputs = Vec::with_capacity(steps * hidden);
         h.chunks_exact(stride).skip(1).for_each(|row| outputs.extend_from_slice(&row[..hidden]));
         outputs.resize(steps * hidden, 0.0);
-        let last = |s: &[f32]| if s.is_empty() { Vec::new() } else { s[valid * stride..valid * stride + hidden].to_vec() };
-        SequenceOutput { outputs, h_last: last(h), c_last: last(c), cache: None }
+        let row = |s: &[f32], r: usize| if s.is_empty() { Vec::new() } else { s[r * stride..r * stride + hidden].to_vec() };
+        SequenceOutput { outputs, h_last: row(h, valid), c_last: row(c, valid % 2), cache: None }
     }
 }
