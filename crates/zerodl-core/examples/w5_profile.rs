@@ -32,7 +32,7 @@ fn main() {
     let w = RecurrentWeights { w_ih: &w_ih, w_hh: &w_hh, b_ih: &b_ih, b_hh: &b_hh, peephole: &[] };
     let x = uniform_vec(t * d, -1.0, 1.0, 5);
     let shape = SequenceShape { batch: 1, steps: t, input: d, hidden: h };
-    let serving = ServingWeights::new(CellKind::Lstm, w, d, h).map(|s| median_us(|| drop(s.forward(&x, t, t, &[], &[]))));
+    let serving = ServingWeights::new(CellKind::Lstm, w, d, h).map(|s| median_us(|| drop(s.forward(&x, t, t, &[], &[], false))));
     let whole = median_us(|| {
         forward_sequence(CellKind::Lstm, w, shape, SequenceInput { x: &x, ..Default::default() }, false);
     });

@@ -107,7 +107,7 @@ fn recurrent_stacks_match_pytorch() {
     assert_eq!(fixture.cases.len(), 28);
     for case in &fixture.cases {
         let c = &case.config;
-        let cfg = StackConfig { kind: kind(&c.kind), hidden: c.hidden, layers: c.num_layers, bidirectional: c.bidirectional, truncate: None };
+        let cfg = StackConfig { kind: kind(&c.kind), hidden: c.hidden, layers: c.num_layers, bidirectional: c.bidirectional, truncate: None, sequences: true };
         let values: Vec<Vec<f32>> = c.param_names.iter().map(|n| case.params[n].f32()).collect();
         let weights: Vec<RecurrentWeights<'_>> = values.chunks(4).map(|p| RecurrentWeights { w_ih: &p[0], w_hh: &p[1], b_ih: &p[2], b_hh: &p[3], peephole: &[] }).collect();
         assert_eq!(weights.len(), cfg.units());

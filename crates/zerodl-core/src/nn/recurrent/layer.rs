@@ -49,7 +49,7 @@ impl RecurrentConfig {
     }
 
     fn stack(&self) -> StackConfig {
-        StackConfig { kind: self.kind, hidden: self.units, layers: self.layers, bidirectional: self.bidirectional, truncate: self.truncate }
+        StackConfig { kind: self.kind, hidden: self.units, layers: self.layers, bidirectional: self.bidirectional, truncate: self.truncate, sequences: self.return_sequences }
     }
 
     fn params_per_unit(&self) -> usize {

@@ -176,16 +176,17 @@ impl ServingWeights {
 
     /// Runs one sequence: x is [steps, D]; only the first `valid` steps run (outputs after them
     /// are zero, and the final state is that of step `valid`, as in sequence.rs). h0 and c0 ([H])
-    /// empty for zeros.
-    pub fn forward(&self, x: &[f32], steps: usize, valid: usize, h0: &[f32], c0: &[f32]) -> SequenceOutput {
+    /// empty for zeros. Without `outputs` only the final state is returned (outputs empty).
+    pub fn forward(&self, x: &[f32], steps: usize, valid: usize, h0: &[f32], c0: &[f32], outputs: bool) -> SequenceOutput {
         let (d, hidden, units) = (self.input, self.hidden, self.units);
         assert!(x.len() == steps * d && valid <= steps, "serving: the input is not [steps, features]");
         let lstm = self.kind == CellKind::Lstm;
         // States of every step, in rows of whole tiles; each tile's accumulators.
         let tiles = self.parts.last().map_or(0, |p| p.end);
         let stride = tiles * units;
-        // h keeps every step's row (the outputs); c, which only the next step reads, two rows
-        // used in turn, so that each part's c stays in its own core's L1.
+        // h keeps every step's row when they are the outputs; else, like c (which only the next
+        // step reads), two rows used in turn: each part's states then stay in its core's L1, and
+        // a call allocates, zeroes and copies out none of the other steps' (W5: 33 KB).
         let initial = |given: &[f32], rows: usize| -> Lines {
             let mut v = Lines::zeroed(rows * stride);
             if !given.is_empty() {
@@ -193,7 +194,8 @@ impl ServingWeights {
             }
             v
         };
-        let (mut h, mut c) = (initial(h0, valid + 1), initial(c0, if lstm { 2 } else { 0 }));
+        let (mut h, mut c) = (initial(h0, if outputs { valid + 1 } else { 2 }), initial(c0, if lstm { 2 } else { 0 }));
+        let h_row = |t: usize| if outputs { t } else { t % 2 };
         let mut acc = Lines::zeroed(tiles * ROWS * units);
         let (h_all, c_all) = (Disjoint::new(h.as_mut_slice()), Disjoint::new(c.as_mut_slice()));
         let acc_all = Disjoint::new(acc.as_mut_slice());
@@ -201,13 +203,15 @@ impl ServingWeights {
         let per_input = d * weights_per_value(self.width, skip_x);
         let own_len = |p: usize| Self::part_units(&self.parts, units, hidden, p).len();
         let packed = self.packed.as_slice();
-        // SAFETY (both phases): step t's part p reads row t of h (finished by every part's step
-        // t-1, which the pipeline orders before) and its own units of c's row t % 2, and writes
-        // only its own tiles' accumulators and units of h's row t + 1 and of c's other row
-        // (which only this part reads, last at its step t - 1).
+        // SAFETY (both phases): step t's part p reads h's row for t (finished by every part's
+        // step t-1, which the pipeline orders before) and its own units of c's row t % 2, and
+        // writes only its own tiles' accumulators and units of h's row for t + 1 and of c's other
+        // row (which only this part reads, last at its step t - 1). With two rows of h, the one
+        // for t + 1 is that of t - 1, which the other parts last read in their step t - 1's
+        // phase b, before this part's step t's phase b may start.
         // Phase a: the bias, the input and the part's own states.
         let own_first = |t: usize, p: usize| unsafe {
-            let h_prev = h_all.view(t * stride, stride);
+            let h_prev = h_all.view(h_row(t) * stride, stride);
             // The states phase b reads: the part that lags finds them written already, and
             // fetches them from the other core while it works here rather than when it needs
             // them (a ~130 ns transfer a step; W5 ~1.5 us faster, interleaved A/B medians).
@@ -230,7 +234,7 @@ impl ServingWeights {
         };
         // Phase b: the other parts' states, then the gate math.
         let others_then_gates = |t: usize, p: usize| unsafe {
-            let h_prev = h_all.view(t * stride, stride);
+            let h_prev = h_all.view(h_row(t) * stride, stride);
             let mut runs: [&[f32]; MAX_PARTS] = [&[]; MAX_PARTS];
             for (slot, q) in runs.iter_mut().zip((0..self.parts.len()).filter(|&q| q != p)) {
                 *slot = &h_prev[Self::part_units(&self.parts, units, hidden, q)];
@@ -245,7 +249,7 @@ impl ServingWeights {
                     accumulate::<SKIP_NONE>(self.width, a, w, &runs);
                 }
                 // Whole tiles: the rows of h and c have room for them (`stride`).
-                let (prev, next) = (t * stride + tile * units, (t + 1) * stride + tile * units);
+                let (prev, next) = (h_row(t) * stride + tile * units, h_row(t + 1) * stride + tile * units);
                 if lstm {
                     let peephole = (!self.peephole.is_empty()).then(|| [0, 1, 2].map(|g| &self.peephole[g * stride + tile * units..][..units]));
                     let (c_prev, c_next) = ((t % 2) * stride + tile * units, ((t + 1) % 2) * stride + tile * units);
@@ -258,10 +262,12 @@ impl ServingWeights {
         pipeline::for_each_pipelined_step(self.parts.len(), valid, own_first, others_then_gates);
         let (h, c) = (h.as_slice(), c.as_slice());
         // Each valid step's row, then zeros for the rest (written once, not zeroed first).
-        let mut outputs = Vec::with_capacity(steps * hidden);
-        h.chunks_exact(stride).skip(1).for_each(|row| outputs.extend_from_slice(&row[..hidden]));
-        outputs.resize(steps * hidden, 0.0);
+        let mut out = Vec::with_capacity(if outputs { steps * hidden } else { 0 });
+        if outputs {
+            h.chunks_exact(stride).skip(1).for_each(|row| out.extend_from_slice(&row[..hidden]));
+            out.resize(steps * hidden, 0.0);
+        }
         let row = |s: &[f32], r: usize| if s.is_empty() { Vec::new() } else { s[r * stride..r * stride + hidden].to_vec() };
-        SequenceOutput { outputs, h_last: row(h, valid), c_last: row(c, valid % 2), cache: None }
+        SequenceOutput { outputs: out, h_last: row(h, h_row(valid)), c_last: row(c, valid % 2), cache: None }
     }
 }

@@ -46,11 +46,15 @@ fn one_sequence_matches_the_batch_path() {
             for width in Width::available() {
                 for parts in 1..=3 {
                     let s = ServingWeights::with(width, parts, kind, w, d, h).expect("LSTM and GRU serve");
-                    let got = s.forward(&x, t, valid, h0, c0);
                     let what = format!("{kind:?} peephole {peephole} {d}-{h} x {t} (valid {valid}, h0 {given}) {width:?} {parts} parts");
+                    let got = s.forward(&x, t, valid, h0, c0, true);
                     close(&got.outputs, &want.outputs, &format!("{what}: outputs"));
                     close(&got.h_last, &want.h_last, &format!("{what}: h_last"));
                     close(&got.c_last, &want.c_last, &format!("{what}: c_last"));
+                    // Only the final state: the same, from two rows of h used in turn.
+                    let last = s.forward(&x, t, valid, h0, c0, false);
+                    assert!(last.outputs.is_empty(), "{what}: no outputs asked for");
+                    assert_eq!((&last.h_last, &last.c_last), (&got.h_last, &got.c_last), "{what}: final state without the outputs");
                 }
             }
         }
@@ -66,22 +70,27 @@ fn simple_rnns_keep_the_batch_path() {
 }
 
 /// A stacked bidirectional LSTM predicting one sequence through the layer (the serving path
-/// where the CPU has it) gives what the same sequence gives in a batch of three; after its
-/// parameters change, it gives the new parameters' outputs.
+/// where the CPU has it) gives what the same sequence gives in a batch of three, with and without
+/// returnSequences (without, the top layer keeps only its final states); after its parameters
+/// change, it gives the new parameters' outputs.
 #[test]
 fn the_layer_serves_one_sequence_and_follows_its_parameters() {
-    let mut config = RecurrentConfig::new(CellKind::Lstm, 40, true);
-    (config.layers, config.bidirectional) = (2, true);
-    let mut layer = Recurrent::new("lstm", &[6, 5], config, &mut rng(3)).unwrap();
-    let xs = uniform_vec(3 * 6 * 5, -1.0, 1.0, 4);
-    let one = Tensor::from_vec(&[1, 6, 5], xs[..30].to_vec()).unwrap();
-    let three = Tensor::from_vec(&[3, 6, 5], xs.clone()).unwrap();
-    for round in 0..2 {
-        let served = layer.forward(&one, &Pass::inference()).unwrap();
-        let batched = layer.forward(&three, &Pass::inference()).unwrap();
-        close(served.as_slice(), &batched.as_slice()[..6 * 80], &format!("round {round}"));
-        for p in layer.params_mut() {
-            p.value.iter_mut().for_each(|v| *v *= -1.5);
+    for sequences in [true, false] {
+        let mut config = RecurrentConfig::new(CellKind::Lstm, 40, sequences);
+        (config.layers, config.bidirectional) = (2, true);
+        let mut layer = Recurrent::new("lstm", &[6, 5], config, &mut rng(3)).unwrap();
+        let xs = uniform_vec(3 * 6 * 5, -1.0, 1.0, 4);
+        let one = Tensor::from_vec(&[1, 6, 5], xs[..30].to_vec()).unwrap();
+        let three = Tensor::from_vec(&[3, 6, 5], xs.clone()).unwrap();
+        let per_sample = if sequences { 6 * 80 } else { 80 };
+        for round in 0..2 {
+            let served = layer.forward(&one, &Pass::inference()).unwrap();
+            let batched = layer.forward(&three, &Pass::inference()).unwrap();
+            assert_eq!(served.shape()[1..], batched.shape()[1..]);
+            close(served.as_slice(), &batched.as_slice()[..per_sample], &format!("returnSequences {sequences}, round {round}"));
+            for p in layer.params_mut() {
+                p.value.iter_mut().for_each(|v| *v *= -1.5);
+            }
         }
     }
 }

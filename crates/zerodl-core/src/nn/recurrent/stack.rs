@@ -19,6 +19,9 @@ pub struct StackConfig {
     pub bidirectional: bool,
     /// Truncated BPTT every k steps (see `SequenceGradsIn::truncate`).
     pub truncate: Option<usize>,
+    /// Whether the top layer's output at every step is wanted (returnSequences), not only its
+    /// final state: without, a pass serving one sequence keeps none of the other steps'.
+    pub sequences: bool,
 }
 
 impl StackConfig {
@@ -159,18 +162,18 @@ pub fn stack_forward(
             };
             let (h0, c0) = init.map_or((&[][..], &[][..]), |s| (step_rows(&s.h, u, bh, 0, bh), step_rows(&s.c, u, bh, 0, bh)));
             let out = match serving.get(u) {
-                Some(s) if batch == 1 && !keep => s.forward(xd, steps, lengths.map_or(steps, |l| l[0]), h0, c0),
+                Some(s) if batch == 1 && !keep => s.forward(xd, steps, lengths.map_or(steps, |l| l[0]), h0, c0, l + 1 < cfg.layers || cfg.sequences),
                 _ => forward_sequence(cfg.kind, weights[u], shape, SequenceInput { x: xd, h0, c0, lengths }, keep),
             };
             state.h[u * bh..(u + 1) * bh].copy_from_slice(&out.h_last);
             if lstm {
                 state.c[u * bh..(u + 1) * bh].copy_from_slice(&out.c_last);
             }
-            outs.push(if d == 1 { reverse_in_time(&out.outputs, batch, steps, hidden, lengths) } else { out.outputs });
+            outs.push(if d == 1 && !out.outputs.is_empty() { reverse_in_time(&out.outputs, batch, steps, hidden, lengths) } else { out.outputs });
             lasts.push(out.h_last);
             caches.extend(out.cache);
         }
-        layer_in = if dirs == 1 { outs.pop().expect("one direction") } else { concat_features(&outs, batch * steps, hidden) };
+        layer_in = if dirs == 1 || outs[0].is_empty() { outs.swap_remove(0) } else { concat_features(&outs, batch * steps, hidden) };
     }
     let last = if dirs == 1 { lasts.pop().expect("one direction") } else { concat_features(&lasts, batch, hidden) };
     let cache = keep.then(|| StackCache { batch, steps, lengths: lengths.map(<[usize]>::to_vec), units: caches, masks });
