@@ -1,11 +1,12 @@
-//! AVX-512F exp, sigmoid and tanh, 16 lanes at a time, for the gate math of a recurrent layer
-//! serving one sequence (kernels/gate_tile_math.rs), where it shares the FMA ports with the weight
-//! streaming of every step and so adds straight to a request's latency.
+//! AVX-512F exp, sigmoid and tanh, 16 lanes at a time, for the gate math of recurrent layers
+//! (kernels/gate_tile_math.rs when serving one sequence, nn/recurrent/cell_avx2.rs's 16-lane
+//! steps when training), where it shares the FMA ports with the products of every step.
 //!
-//! The polynomials are avx2.rs's (coefficients.rs: Cephes' expf, Eigen's rational tanh). What differs: 2^n is one
-//! `vscalefps`, and the divisions are a 14-bit reciprocal refined by one Newton step (relative
-//! error ~2^-23, like the division's rounding) because a 16-lane division occupies the divider
-//! ~10 cycles, five times per unit group. Checked against f64 in the tests below.
+//! The polynomials are avx2.rs's (coefficients.rs: Cephes' expf, Eigen's rational tanh). What
+//! differs: 2^n is one `vscalefps`; the divisions are a 14-bit reciprocal refined by one Newton
+//! step (relative error ~2^-23, like the division's rounding) because a 16-lane division
+//! occupies the divider ~10 cycles, five times per unit group; and NaN survives the clamps by
+//! operand order instead of a compare and blend. Checked against f64 in the tests below.
 //!
 //! Every function is `unsafe` and `#[target_feature(enable = "avx512f")]`: callers must have
 //! detected the feature (kernels/gate_tiles.rs's `Width::detect`).
@@ -20,11 +21,12 @@ unsafe fn splat(v: f32) -> __m512 {
     _mm512_set1_ps(v)
 }
 
-/// Puts NaN lanes of `x` back into `result` (min/max clamps would have replaced them).
+/// x clamped to [lo, hi], NaN kept: `vmaxps`/`vminps` return their second operand when either is
+/// NaN, so x goes second (no compare and blend to restore NaN lanes, as avx2.rs needs).
 #[target_feature(enable = "avx512f")]
 #[inline]
-unsafe fn keep_nan(x: __m512, result: __m512) -> __m512 {
-    _mm512_mask_mov_ps(result, _mm512_cmp_ps_mask::<_CMP_UNORD_Q>(x, x), x)
+unsafe fn clamp(x: __m512, lo: f32, hi: f32) -> __m512 {
+    _mm512_min_ps(splat(hi), _mm512_max_ps(splat(lo), x))
 }
 
 /// 1 / d, to ~1 ulp: the 14-bit estimate and one Newton step.
@@ -45,7 +47,7 @@ unsafe fn horner(k: &[f32], x: __m512) -> __m512 {
 #[target_feature(enable = "avx512f")]
 #[inline]
 pub(crate) unsafe fn exp16(x_in: __m512) -> __m512 {
-    let x = _mm512_min_ps(_mm512_max_ps(x_in, splat(EXP_MIN)), splat(EXP_MAX));
+    let x = clamp(x_in, EXP_MIN, EXP_MAX);
     // Round to nearest (imm 0), exceptions suppressed (8).
     let n = _mm512_roundscale_ps::<8>(_mm512_mul_ps(x, splat(std::f32::consts::LOG2_E)));
     let r = _mm512_fnmadd_ps(n, splat(LN2_HI), x);
@@ -53,7 +55,7 @@ pub(crate) unsafe fn exp16(x_in: __m512) -> __m512 {
     let y = _mm512_add_ps(_mm512_fmadd_ps(horner(&EXP_P, r), _mm512_mul_ps(r, r), r), splat(1.0));
     // Below the clamp the true value is under 1.2e-38: flush to 0 so exp(-inf) = 0.
     let below = _mm512_cmp_ps_mask::<_CMP_LT_OQ>(x_in, splat(EXP_MIN));
-    keep_nan(x_in, _mm512_mask_mov_ps(_mm512_scalef_ps(y, n), below, _mm512_setzero_ps()))
+    _mm512_mask_mov_ps(_mm512_scalef_ps(y, n), below, _mm512_setzero_ps())
 }
 
 #[target_feature(enable = "avx512f")]
@@ -65,9 +67,9 @@ pub(crate) unsafe fn sigmoid16(x: __m512) -> __m512 {
 #[target_feature(enable = "avx512f")]
 #[inline]
 pub(crate) unsafe fn tanh16(x: __m512) -> __m512 {
-    let xc = _mm512_min_ps(_mm512_max_ps(x, splat(-TANH_CLAMP)), splat(TANH_CLAMP));
+    let xc = clamp(x, -TANH_CLAMP, TANH_CLAMP);
     let x2 = _mm512_mul_ps(xc, xc);
-    keep_nan(x, _mm512_mul_ps(_mm512_mul_ps(horner(&TANH_P, x2), xc), recip(horner(&TANH_Q, x2))))
+    _mm512_mul_ps(_mm512_mul_ps(horner(&TANH_P, x2), xc), recip(horner(&TANH_Q, x2)))
 }
 
 #[cfg(test)]
