@@ -48,12 +48,18 @@ pub fn avx512() -> bool {
     })
 }
 
-/// Whether this CPU has AVX-512F, whatever `ZERODL_SIMD` says (tests run both forms).
+/// Whether this CPU has AVX-512F (and AVX2+FMA), whatever `ZERODL_SIMD` says (tests run both
+/// forms). Cheap enough for the recurrent steps' checks: the features are detected once.
 pub fn avx512_available() -> bool {
     #[cfg(target_arch = "x86_64")]
-    return is_x86_feature_detected!("avx512f") && available_levels().contains(&Level::Avx2Fma);
+    return has_avx2_fma() && is_x86_feature_detected!("avx512f");
     #[cfg(not(target_arch = "x86_64"))]
     false
+}
+
+#[cfg(target_arch = "x86_64")]
+fn has_avx2_fma() -> bool {
+    is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma")
 }
 
 /// Asks for the cache lines under `data` to be brought into this core's L1 ahead of use (a hint:
@@ -73,7 +79,7 @@ pub fn available_levels() -> Vec<Level> {
     #[allow(unused_mut)]
     let mut levels = vec![Level::Scalar];
     #[cfg(target_arch = "x86_64")]
-    if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") {
+    if has_avx2_fma() {
         levels.push(Level::Avx2Fma);
     }
     levels
