@@ -174,6 +174,15 @@ impl ServingWeights {
         Self::part_units(parts, units, hidden, p).chain(others).collect()
     }
 
+    /// The other parts' units of a row of h, in the order part p's weights take them.
+    fn other_states<'h>(&self, h_row: &'h [f32], p: usize) -> [&'h [f32]; MAX_PARTS] {
+        let mut runs: [&[f32]; MAX_PARTS] = [&[]; MAX_PARTS];
+        for (slot, q) in runs.iter_mut().zip((0..self.parts.len()).filter(|&q| q != p)) {
+            *slot = &h_row[Self::part_units(&self.parts, self.units, self.hidden, q)];
+        }
+        runs
+    }
+
     /// Runs one sequence: x is [steps, D]; only the first `valid` steps run (outputs after them
     /// are zero, and the final state is that of step `valid`, as in sequence.rs). h0 and c0 ([H])
     /// empty for zeros. Without `outputs` only the final state is returned (outputs empty).
@@ -215,9 +224,7 @@ impl ServingWeights {
             // The states phase b reads: the part that lags finds them written already, and
             // fetches them from the other core while it works here rather than when it needs
             // them (a ~130 ns transfer a step; W5 ~1.5 us faster, interleaved A/B medians).
-            for q in (0..self.parts.len()).filter(|&q| q != p) {
-                simd::prefetch(&h_prev[Self::part_units(&self.parts, units, hidden, q)]);
-            }
+            self.other_states(h_prev, p).iter().for_each(|s| simd::prefetch(s));
             let runs = [&x[t * d..(t + 1) * d], &h_prev[Self::part_units(&self.parts, units, hidden, p)]];
             for tile in self.parts[p].clone() {
                 let a = acc_all.part(tile * ROWS * units, ROWS * units);
@@ -234,11 +241,7 @@ impl ServingWeights {
         };
         // Phase b: the other parts' states, then the gate math.
         let others_then_gates = |t: usize, p: usize| unsafe {
-            let h_prev = h_all.view(h_row(t) * stride, stride);
-            let mut runs: [&[f32]; MAX_PARTS] = [&[]; MAX_PARTS];
-            for (slot, q) in runs.iter_mut().zip((0..self.parts.len()).filter(|&q| q != p)) {
-                *slot = &h_prev[Self::part_units(&self.parts, units, hidden, q)];
-            }
+            let runs = self.other_states(h_all.view(h_row(t) * stride, stride), p);
             let skip_own = ROWS * units + per_input + own_len(p) * weights_per_value(self.width, skip_h);
             for tile in self.parts[p].clone() {
                 let a = acc_all.part(tile * ROWS * units, ROWS * units);
