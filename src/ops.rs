@@ -13,7 +13,7 @@ use crate::error::{CoreResultExt, Result};
 use crate::tasks;
 use crate::NativeTensor;
 
-fn seed_or_fresh(seed: Option<f64>) -> u64 {
+pub(crate) fn seed_or_fresh(seed: Option<f64>) -> u64 {
     // JS numbers are exact integers up to 2^53; any finite value is a usable seed.
     seed.filter(|s| s.is_finite()).map_or_else(random::fresh_seed, |s| s as i64 as u64)
 }
@@ -78,7 +78,7 @@ pub fn mul(env: Env, a: &NativeTensor, b: &NativeTensor) -> Result<NativeTensor>
 
 #[napi(catch_unwind)]
 pub fn scale(env: Env, x: &NativeTensor, alpha: f64) -> Result<NativeTensor> {
-    NativeTensor::wrap(&env, ops::scale(x.get()?, alpha as f32))
+    NativeTensor::wrap(&env, ops::scale(x.get()?, alpha as f32).js()?)
 }
 
 /// Unary activations by name, so adding one does not add an entry point.
@@ -99,7 +99,7 @@ pub fn unary(env: Env, op: Unary, x: &NativeTensor) -> Result<NativeTensor> {
         Unary::Tanh => ops::tanh(x),
         Unary::Relu => ops::relu(x),
     };
-    NativeTensor::wrap(&env, out)
+    NativeTensor::wrap(&env, out.js()?)
 }
 
 #[napi(catch_unwind)]
@@ -117,7 +117,7 @@ pub fn log_softmax(env: Env, x: &NativeTensor, axis: i32) -> Result<NativeTensor
 pub fn sum(env: Env, x: &NativeTensor, axis: Option<i32>, keep_dims: bool) -> Result<NativeTensor> {
     let x = x.get()?;
     let out = match axis {
-        None => ops::sum_all(x),
+        None => ops::sum_all(x).js()?,
         Some(axis) => ops::sum(x, axis as isize, keep_dims).js()?,
     };
     NativeTensor::wrap(&env, out)
@@ -137,6 +137,8 @@ pub struct BackendInfo {
     /// Whether the kernels that have a 16-lane AVX-512 form run it.
     pub avx512: bool,
     pub gemm: String,
+    /// The largest buffer, in bytes, one request may reserve (`ERR_OUT_OF_MEMORY` beyond it).
+    pub max_tensor_bytes: f64,
 }
 
 #[napi]
@@ -146,5 +148,6 @@ pub fn backend_info() -> BackendInfo {
         simd: format!("{:?}", zerodl_core::kernels::simd::level()),
         avx512: zerodl_core::kernels::simd::avx512(),
         gemm: format!("{:?}", zerodl_core::kernels::gemm::backend()),
+        max_tensor_bytes: zerodl_core::memory::max_buffer_bytes() as f64,
     }
 }

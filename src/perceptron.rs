@@ -3,7 +3,8 @@
 //! thousands of samples train in microseconds, less than an async hop would cost.
 
 use napi_derive::napi;
-use zerodl_core::nn::perceptron::{Perceptron, PerceptronActivation, PerceptronTraining};
+use zerodl_core::json;
+use zerodl_core::nn::perceptron::{Perceptron, PerceptronTraining, UnitConfig};
 use zerodl_core::ErrorKind;
 
 use crate::error::{js_error, CoreResultExt, Result};
@@ -38,11 +39,18 @@ fn count(name: &str, value: f64) -> Result<usize> {
 
 #[napi]
 impl NativePerceptron {
-    /// `activation` is "step" (the perceptron) or "identity" (the linear unit).
+    /// The unit a description (JSON: kind "perceptron" or "linearUnit", inputSize) describes;
+    /// `what` names the call in errors.
     #[napi(constructor, catch_unwind)]
-    pub fn new(inputs: f64, activation: String) -> Result<NativePerceptron> {
-        let activation = PerceptronActivation::parse(&activation).js()?;
-        Ok(NativePerceptron { inner: Perceptron::new(count("inputs", inputs)?, activation).js()? })
+    pub fn new(description: String, what: String) -> Result<NativePerceptron> {
+        let config = UnitConfig::from_json(&json::from_str(&description, &what).js()?, &what).js()?;
+        Ok(NativePerceptron { inner: Perceptron::from_config(&config).js()? })
+    }
+
+    /// The unit's description (JSON).
+    #[napi]
+    pub fn config(&self) -> String {
+        self.inner.config().to_json()
     }
 
     /// Trains on `inputs` (n x inputs, row-major) and returns the state after every epoch.

@@ -6,7 +6,7 @@ use napi::bindgen_prelude::{ArrayBuffer, ObjectFinalize};
 use napi::Env;
 use napi_derive::napi;
 use zerodl_core::shape::shape_from_f64;
-use zerodl_core::{ErrorKind, Tensor};
+use zerodl_core::{memory, ErrorKind, Tensor};
 
 use crate::error::{from_napi, js_error, CoreResultExt, Result};
 
@@ -48,8 +48,10 @@ impl ObjectFinalize for NativeTensor {
     }
 }
 
-/// A copy of `data` in a new ArrayBuffer that V8 owns.
+/// A copy of `data` in a new ArrayBuffer that V8 owns. Its size is checked against the memory
+/// limit first: V8 ends the process when it cannot allocate an ArrayBuffer.
 pub fn array_buffer_of<'env>(env: &'env Env, data: &[f32]) -> Result<ArrayBuffer<'env>> {
+    memory::check_f32s(data.len(), "a copy of the tensor's data for JS").js()?;
     // SAFETY: f32 has no padding nor invalid bit patterns as bytes; the view covers the slice.
     let bytes = unsafe { std::slice::from_raw_parts(data.as_ptr().cast::<u8>(), std::mem::size_of_val(data)) };
     ArrayBuffer::copy_from(env, bytes).map_err(from_napi)
@@ -57,21 +59,23 @@ pub fn array_buffer_of<'env>(env: &'env Env, data: &[f32]) -> Result<ArrayBuffer
 
 #[napi]
 impl NativeTensor {
-    /// Copies `data` (row-major) into a new tensor of `shape`.
+    /// Copies `data` (row-major) into a new tensor of `shape` (the copy is reserved under the
+    /// memory limit: `ERR_OUT_OF_MEMORY` beyond it).
     #[napi(factory, catch_unwind)]
     pub fn from_data(env: Env, data: &[f32], shape: Vec<f64>) -> Result<NativeTensor> {
-        let tensor = Tensor::from_vec(&shape_from_f64(&shape).js()?, data.to_vec()).js()?;
+        let tensor = Tensor::from_slice(&shape_from_f64(&shape).js()?, data).js()?;
         NativeTensor::wrap(&env, tensor)
     }
 
+    // Numbers, not u32: a tensor under a raised memory limit may pass 2^32 elements.
     #[napi(getter)]
-    pub fn shape(&self) -> Result<Vec<u32>> {
-        Ok(self.get()?.shape().iter().map(|&d| d as u32).collect())
+    pub fn shape(&self) -> Result<Vec<f64>> {
+        Ok(self.get()?.shape().iter().map(|&d| d as f64).collect())
     }
 
     #[napi(getter)]
-    pub fn size(&self) -> Result<u32> {
-        Ok(self.get()?.len() as u32)
+    pub fn size(&self) -> Result<f64> {
+        Ok(self.get()?.len() as f64)
     }
 
     #[napi(getter)]
@@ -82,8 +86,16 @@ impl NativeTensor {
     /// Same data, new shape (no copy).
     #[napi(catch_unwind)]
     pub fn reshape(&self, env: Env, shape: Vec<f64>) -> Result<NativeTensor> {
-        let t = self.get()?.reshape(&shape_from_f64(&shape).js()?).js()?;
-        NativeTensor::wrap(&env, t)
+        let t = self.get()?;
+        // A reshape makes no buffer: a shape too big to address is a count mismatch.
+        let dims = shape_from_f64(&shape).map_err(|e| match e.kind {
+            ErrorKind::OutOfMemory => {
+                let shown: Vec<String> = shape.iter().map(|d| d.to_string()).collect();
+                zerodl_core::Error::invalid_argument(format!("cannot reshape {:?} ({} values) into [{}]", t.shape(), t.len(), shown.join(", ")))
+            }
+            _ => e,
+        });
+        NativeTensor::wrap(&env, t.reshape(&dims.js()?).js()?)
     }
 
     /// A copy of the data in a new ArrayBuffer that V8 owns (the facade views it as a

@@ -10,6 +10,10 @@ export type ErrorCode =
   | 'ERR_NON_FINITE'
   | 'ERR_BAD_MODEL_FILE'
   | 'ERR_DISPOSED'
+  | 'ERR_OUT_OF_MEMORY'
+  | 'ERR_DATASET'
+  | 'ERR_ABORTED'
+  | 'ERR_UNSUPPORTED_PLATFORM'
   | 'ERR_INTERNAL';
 
 export class ZerodlError extends Error {
@@ -56,6 +60,50 @@ export class DisposedError extends ZerodlError {
   }
 }
 
+/**
+ * A data set cannot be loaded: a package it needs is not installed, or its file is missing,
+ * unreadable or corrupt. The message names the package to install or the file and its fault.
+ */
+export class DatasetError extends ZerodlError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_DATASET', message, options);
+  }
+}
+
+/**
+ * Work was stopped by an AbortSignal (e.g. `fit({ signal })`); `cause` is the signal's reason.
+ * Named 'AbortError', as Node's and the DOM's abort errors are.
+ */
+export class AbortError extends ZerodlError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_ABORTED', message, options);
+  }
+}
+
+/**
+ * zerodl's native addon cannot be loaded here: there is no prebuilt binary for this platform
+ * (the message names it and the supported ones), or the binary for it is missing or does not
+ * load (`cause` holds the loader's error). Thrown by `require('zerodl')` / `import 'zerodl'`.
+ */
+export class UnsupportedPlatformError extends ZerodlError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_UNSUPPORTED_PLATFORM', message, options);
+  }
+}
+
+/**
+ * A buffer whose size comes from the input (a tensor's shape, a product's result, a layer's
+ * weights...) is over the per-buffer limit, or the system refused it. The message names the size
+ * asked for and the limit; nothing was allocated and the process carries on. The limit defaults
+ * to half of the memory the process may use; `ZERODL_MAX_TENSOR_BYTES` or `setMaxTensorBytes()`
+ * change it.
+ */
+export class OutOfMemoryError extends ZerodlError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_OUT_OF_MEMORY', message, options);
+  }
+}
+
 /** A bug in zerodl (for example a Rust panic caught at the boundary). Please report it. */
 export class InternalError extends ZerodlError {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -69,6 +117,10 @@ const classes: Record<ErrorCode, new (message: string, options?: { cause?: unkno
   ERR_NON_FINITE: NonFiniteError,
   ERR_BAD_MODEL_FILE: BadModelFileError,
   ERR_DISPOSED: DisposedError,
+  ERR_OUT_OF_MEMORY: OutOfMemoryError,
+  ERR_DATASET: DatasetError,
+  ERR_ABORTED: AbortError,
+  ERR_UNSUPPORTED_PLATFORM: UnsupportedPlatformError,
   ERR_INTERNAL: InternalError,
 };
 

@@ -13,9 +13,14 @@ export interface BackendInfo {
   avx512: boolean;
   /** The GEMM backend behind every matrix product. */
   gemm: string;
+  /**
+   * The largest buffer, in bytes, one request may reserve (a tensor, a product's result, a
+   * layer's weights); beyond it zerodl throws `ERR_OUT_OF_MEMORY`. See `setMaxTensorBytes()`.
+   */
+  maxTensorBytes: number;
 }
 
-/** Describes the native backend: thread count, SIMD level and GEMM choice. */
+/** Describes the native backend: thread count, SIMD level, GEMM choice and memory limit. */
 export function backendInfo(): BackendInfo {
   return { ...native.backendInfo() };
 }

@@ -10,17 +10,3 @@
  * so they stay finite; a last layer with `activation: 'linear'` is taken as producing logits.
  */
 export type LossName = 'meanSquaredError' | 'categoricalCrossentropy' | 'sparseCategoricalCrossentropy' | 'binaryCrossentropy';
-
-export const LOSS_NAMES: readonly LossName[] = [
-  'meanSquaredError',
-  'categoricalCrossentropy',
-  'sparseCategoricalCrossentropy',
-  'binaryCrossentropy',
-];
-
-/** Losses for which `metrics: ['accuracy']` makes sense. */
-export const CLASSIFICATION_LOSSES: ReadonlySet<LossName> = new Set([
-  'categoricalCrossentropy',
-  'sparseCategoricalCrossentropy',
-  'binaryCrossentropy',
-]);

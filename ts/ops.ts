@@ -2,9 +2,11 @@
  * Tensor operations. Each runs natively in one call (SIMD kernels, GEMM on zerodl's thread pool);
  * results are new tensors. Binary ops broadcast like NumPy; a number operand acts as a scalar.
  */
-import { awaitNative, callNative } from './errors.js';
+import { awaitNative, callNative, InvalidArgumentError } from './errors.js';
 import { native } from './native.js';
-import { full, Tensor } from './tensor.js';
+import { full, Tensor, tensorArg } from './tensor.js';
+import { describe } from './util/describe.js';
+import { checkOptions } from './util/options.js';
 
 /** Options for {@link matmul}. */
 export interface MatmulOptions {
@@ -19,29 +21,42 @@ export interface MatmulOptions {
  * Runs on the calling thread; use {@link matmulAsync} for big products in a server.
  */
 export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
-  const { transposeA = false, transposeB = false } = options;
-  return new Tensor(callNative(() => native.matmul(a.native, b.native, transposeA, transposeB)));
+  const [ta, tb, transposeA, transposeB] = matmulArgs('matmul()', a, b, options);
+  return new Tensor(callNative(() => native.matmul(ta.native, tb.native, transposeA, transposeB)));
 }
 
 /** {@link matmul} computed off the JS thread; the event loop stays free meanwhile. */
 export async function matmulAsync(a: Tensor, b: Tensor, options: MatmulOptions = {}): Promise<Tensor> {
-  const { transposeA = false, transposeB = false } = options;
-  const task = callNative(() => native.matmulAsync(a.native, b.native, transposeA, transposeB));
+  const [ta, tb, transposeA, transposeB] = matmulArgs('matmulAsync()', a, b, options);
+  const task = callNative(() => native.matmulAsync(ta.native, tb.native, transposeA, transposeB));
   return new Tensor(await awaitNative(task));
+}
+
+function matmulArgs(where: string, a: unknown, b: unknown, options: MatmulOptions): [Tensor, Tensor, boolean, boolean] {
+  const { transposeA = false, transposeB = false } = checkOptions(where, options, ['transposeA', 'transposeB']);
+  for (const [name, flag] of [['transposeA', transposeA], ['transposeB', transposeB]] as const) {
+    if (typeof flag !== 'boolean') throw new InvalidArgumentError(`${where} expects ${name} to be true or false, got ${describe(flag)}`);
+  }
+  return [tensorArg(where, 'a', a), tensorArg(where, 'b', b), transposeA, transposeB];
 }
 
 type Operand = Tensor | number;
 
-const asTensor = (x: Operand): Tensor => (typeof x === 'number' ? full([], x) : x);
+/** An operand as a tensor: numbers become scalars. */
+function operand(where: string, name: string, x: unknown): Tensor {
+  return typeof x === 'number' ? full([], x) : tensorArg(where, name, x);
+}
 
 /** Elementwise `a + b`, with broadcasting. */
 export function add(a: Operand, b: Operand): Tensor {
-  return new Tensor(callNative(() => native.add(asTensor(a).native, asTensor(b).native)));
+  const [ta, tb] = [operand('add()', 'a', a), operand('add()', 'b', b)];
+  return new Tensor(callNative(() => native.add(ta.native, tb.native)));
 }
 
 /** Elementwise `a - b`, with broadcasting. */
 export function sub(a: Operand, b: Operand): Tensor {
-  return new Tensor(callNative(() => native.sub(asTensor(a).native, asTensor(b).native)));
+  const [ta, tb] = [operand('sub()', 'a', a), operand('sub()', 'b', b)];
+  return new Tensor(callNative(() => native.sub(ta.native, tb.native)));
 }
 
 /** Elementwise `a * b`, with broadcasting. A number `b` scales `a` on the fast path. */
@@ -49,37 +64,50 @@ export function mul(a: Operand, b: Operand): Tensor {
   if (a instanceof Tensor && typeof b === 'number') {
     return new Tensor(callNative(() => native.scale(a.native, b)));
   }
-  return new Tensor(callNative(() => native.mul(asTensor(a).native, asTensor(b).native)));
+  const [ta, tb] = [operand('mul()', 'a', a), operand('mul()', 'b', b)];
+  return new Tensor(callNative(() => native.mul(ta.native, tb.native)));
 }
 
 /** Logistic sigmoid `1 / (1 + e^-x)`. */
 export function sigmoid(x: Tensor): Tensor {
-  return new Tensor(callNative(() => native.unary('Sigmoid', x.native)));
+  const t = tensorArg('sigmoid()', 'x', x);
+  return new Tensor(callNative(() => native.unary('Sigmoid', t.native)));
 }
 
 /** Hyperbolic tangent. */
 export function tanh(x: Tensor): Tensor {
-  return new Tensor(callNative(() => native.unary('Tanh', x.native)));
+  const t = tensorArg('tanh()', 'x', x);
+  return new Tensor(callNative(() => native.unary('Tanh', t.native)));
 }
 
 /** `max(x, 0)` (NaN stays NaN). */
 export function relu(x: Tensor): Tensor {
-  return new Tensor(callNative(() => native.unary('Relu', x.native)));
+  const t = tensorArg('relu()', 'x', x);
+  return new Tensor(callNative(() => native.unary('Relu', t.native)));
 }
 
 /** `e^x`. */
 export function exp(x: Tensor): Tensor {
-  return new Tensor(callNative(() => native.unary('Exp', x.native)));
+  const t = tensorArg('exp()', 'x', x);
+  return new Tensor(callNative(() => native.unary('Exp', t.native)));
+}
+
+/** An axis argument: an integer (negative counts from the end); the native side checks its range. */
+function axisArg(where: string, axis: unknown): number {
+  if (!Number.isInteger(axis) || Math.abs(axis as number) > 2 ** 31 - 1) throw new InvalidArgumentError(`${where} expects axis to be an integer, got ${describe(axis)}`);
+  return axis as number;
 }
 
 /** Softmax along `axis` (default: the last), computed stably. */
 export function softmax(x: Tensor, axis = -1): Tensor {
-  return new Tensor(callNative(() => native.softmax(x.native, axis)));
+  const [t, a] = [tensorArg('softmax()', 'x', x), axisArg('softmax()', axis)];
+  return new Tensor(callNative(() => native.softmax(t.native, a)));
 }
 
 /** Log of the softmax along `axis` (default: the last), computed stably. */
 export function logSoftmax(x: Tensor, axis = -1): Tensor {
-  return new Tensor(callNative(() => native.logSoftmax(x.native, axis)));
+  const [t, a] = [tensorArg('logSoftmax()', 'x', x), axisArg('logSoftmax()', axis)];
+  return new Tensor(callNative(() => native.logSoftmax(t.native, a)));
 }
 
 /** Options for {@link sum}. */
@@ -90,5 +118,9 @@ export interface SumOptions {
 
 /** Sum of all elements (a scalar tensor), or along `axis` (negative counts from the end). */
 export function sum(x: Tensor, axis?: number, options: SumOptions = {}): Tensor {
-  return new Tensor(callNative(() => native.sum(x.native, axis, options.keepDims ?? false)));
+  const t = tensorArg('sum()', 'x', x);
+  const a = axis === undefined ? undefined : axisArg('sum()', axis);
+  const { keepDims = false } = checkOptions('sum()', options, ['keepDims']);
+  if (typeof keepDims !== 'boolean') throw new InvalidArgumentError(`sum() expects keepDims to be true or false, got ${describe(keepDims)}`);
+  return new Tensor(callNative(() => native.sum(t.native, a, keepDims)));
 }

@@ -1,8 +1,11 @@
 /**
  * Optimizer configurations for `model.compile({ optimizer })`. The update rules are PyTorch's
- * (torch.optim.SGD / Adam / AdamW), run natively.
+ * (torch.optim.SGD / Adam / AdamW), run natively. The options are read strictly by the native
+ * core, which also holds the defaults: `optimizers.adam()` returns the full configuration.
  */
-import { InvalidArgumentError } from './errors.js';
+import { callNative, InvalidArgumentError } from './errors.js';
+import { native } from './native.js';
+import { toJson } from './util/json.js';
 
 export interface SgdArgs {
   /** Step size. Default 0.01. */
@@ -30,30 +33,27 @@ export interface AdamArgs {
   decoupledWeightDecay?: boolean;
 }
 
-/** A configured optimizer (pass it to `compile`). */
-export type OptimizerConfig =
-  | ({ kind: 'sgd'; learningRate: number } & Omit<SgdArgs, 'learningRate'>)
-  | ({ kind: 'adam'; learningRate: number } & Omit<AdamArgs, 'learningRate'>);
+/** A configured optimizer (pass it to `compile`), every option filled in. */
+export type OptimizerConfig = ({ kind: 'sgd' } & Required<SgdArgs>) | ({ kind: 'adam' } & Required<AdamArgs>);
 
 /** Names accepted in place of a configured optimizer, with default settings. */
 export type OptimizerName = 'sgd' | 'adam';
 
+function configure(kind: OptimizerName, args: unknown): OptimizerConfig {
+  const where = `optimizers.${kind}()`;
+  if (args !== undefined && (args === null || typeof args !== 'object' || Array.isArray(args))) {
+    throw new InvalidArgumentError(`${where} expects an options object, got ${args === null ? 'null' : Array.isArray(args) ? 'an array' : typeof args}`);
+  }
+  if (args !== undefined && 'kind' in args) throw new InvalidArgumentError(`${where}: unknown option "kind" (the factory sets it)`);
+  return JSON.parse(callNative(() => native.normalizeOptimizerConfig(toJson(where, { kind, ...(args as object) }), where))) as OptimizerConfig;
+}
+
 /** Stochastic gradient descent, optionally with (Nesterov) momentum and weight decay. */
 export function sgd(args: SgdArgs = {}): OptimizerConfig {
-  return { kind: 'sgd', ...args, learningRate: args.learningRate ?? 0.01 };
+  return configure('sgd', args);
 }
 
 /** Adam (or AdamW with `decoupledWeightDecay`). */
 export function adam(args: AdamArgs = {}): OptimizerConfig {
-  return { kind: 'adam', ...args, learningRate: args.learningRate ?? 0.001 };
-}
-
-/** Resolves a name or a config into a config. */
-export function resolveOptimizer(o: OptimizerConfig | OptimizerName | undefined): OptimizerConfig {
-  if (o === 'sgd') return sgd();
-  if (o === 'adam') return adam();
-  if (o && typeof o === 'object' && (o.kind === 'sgd' || o.kind === 'adam')) return o;
-  throw new InvalidArgumentError(
-    `compile() expects optimizer to be "sgd", "adam" or optimizers.sgd()/adam(), got ${JSON.stringify(o)}`,
-  );
+  return configure('adam', args);
 }

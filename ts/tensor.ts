@@ -3,8 +3,12 @@
  * handle. It is freed when garbage-collected (its size is reported to V8, so the GC sees the
  * pressure); `dispose()` frees it at once when you know you are done.
  */
-import { callNative, InvalidArgumentError } from './errors.js';
+import { callNative, InvalidArgumentError, OutOfMemoryError } from './errors.js';
 import { native, type NativeTensor } from './native.js';
+import { describe } from './util/describe.js';
+import { checkOptions } from './util/options.js';
+
+export { describe };
 
 /** A (possibly nested) array of numbers, as `toArray()` returns and `tensor()` accepts. */
 export type NestedArray = number | NestedArray[];
@@ -92,23 +96,42 @@ export interface RandnOptions extends RandomOptions {
  * @example tensor(new Float32Array(6), [2, 3])
  */
 export function tensor(data: TensorLike, shape?: readonly number[]): Tensor {
-  let flat: Float32Array;
-  let inferred: number[];
-  if (data instanceof Float32Array) {
-    flat = data;
-    inferred = [data.length];
-  } else if (ArrayBuffer.isView(data) && !(data instanceof DataView)) {
-    flat = Float32Array.from(data as unknown as ArrayLike<number>);
-    inferred = [flat.length];
-  } else if (Array.isArray(data)) {
-    ({ flat, shape: inferred } = flatten(data));
-  } else {
-    throw new InvalidArgumentError(
-      `tensor() expects a Float32Array, a typed array or a (nested) array of numbers, got ${describe(data)}`,
-    );
+  const finalShape = shape === undefined ? undefined : checkShapeArray(shape, 'tensor');
+  const { flat, shape: inferred } = flatData(data, 'tensor()', 'data');
+  return new Tensor(callNative(() => native.NativeTensor.fromData(flat, finalShape ?? inferred)));
+}
+
+/** Data as flat float32 values and the shape it has, or an error naming `name` in `where`. */
+function flatData(data: unknown, where: string, name: string): { flat: Float32Array; shape: number[] } {
+  if (data instanceof Float32Array) return { flat: data, shape: [data.length] };
+  if (data instanceof BigInt64Array || data instanceof BigUint64Array) {
+    throw new InvalidArgumentError(`${where} expects ${name} as numbers; got a ${data.constructor.name}, whose BigInt values do not convert to float32 (use Float32Array or Float64Array)`);
   }
-  const finalShape = shape === undefined ? inferred : checkShapeArray(shape, 'tensor');
-  return new Tensor(callNative(() => native.NativeTensor.fromData(flat, finalShape)));
+  if (ArrayBuffer.isView(data) && !(data instanceof DataView)) {
+    const flat = Float32Array.from(data as unknown as ArrayLike<number>);
+    return { flat, shape: [flat.length] };
+  }
+  if (Array.isArray(data)) return flatten(data, where, name);
+  throw new InvalidArgumentError(`${where} expects ${name} to be a Float32Array, a typed array or a (nested) array of numbers, got ${describe(data)}`);
+}
+
+/**
+ * `value` as a Tensor: a Tensor as is, data (a typed array or nested arrays) made into one. For
+ * the arguments of model methods, whose errors name the argument (`fit(): x ...`).
+ */
+export function toTensor(where: string, name: string, value: unknown): Tensor {
+  if (value instanceof Tensor) return value;
+  if (value === undefined || value === null || (typeof value !== 'object')) {
+    throw new InvalidArgumentError(`${where} expects ${name} to be a Tensor or an array of numbers, got ${describe(value)}`);
+  }
+  const { flat, shape } = flatData(value, where, name);
+  return new Tensor(callNative(() => native.NativeTensor.fromData(flat, shape)));
+}
+
+/** `value` as a Tensor operand of an op (`add(a, b)`), or an error naming the argument. */
+export function tensorArg(where: string, name: string, value: unknown): Tensor {
+  if (value instanceof Tensor) return value;
+  throw new InvalidArgumentError(`${where} expects ${name} to be a Tensor, got ${describe(value)}`);
 }
 
 /** A tensor of zeros. */
@@ -124,21 +147,38 @@ export function ones(shape: readonly number[]): Tensor {
 /** A tensor filled with `value`. */
 export function full(shape: readonly number[], value: number): Tensor {
   const dims = checkShapeArray(shape, 'full');
-  if (typeof value !== 'number') throw new InvalidArgumentError(`full() value must be a number, got ${describe(value)}`);
+  if (typeof value !== 'number') throw new InvalidArgumentError(`full() expects value to be a number, got ${describe(value)}`);
   return new Tensor(callNative(() => native.full(dims, value)));
+}
+
+function checkNumber(where: string, name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw new InvalidArgumentError(`${where} expects ${name} to be a finite number, got ${describe(value)}`);
+  return value;
+}
+
+function checkSeed(where: string, seed: unknown): number | undefined {
+  if (seed !== undefined && !Number.isSafeInteger(seed)) throw new InvalidArgumentError(`${where} expects seed to be an integer, got ${describe(seed)}`);
+  return seed as number | undefined;
 }
 
 /** Samples from a normal distribution N(mean, std^2). */
 export function randn(shape: readonly number[], options: RandnOptions = {}): Tensor {
   const dims = checkShapeArray(shape, 'randn');
-  const { mean = 0, std = 1, seed } = options;
+  const { mean = 0, std = 1, seed } = checkOptions('randn()', options, ['mean', 'std', 'seed']);
+  checkNumber('randn()', 'mean', mean);
+  checkNumber('randn()', 'std', std);
+  checkSeed('randn()', seed);
   return new Tensor(callNative(() => native.randn(dims, mean, std, seed)));
 }
 
 /** Samples uniformly from [low, high). */
 export function uniform(shape: readonly number[], low = 0, high = 1, options: RandomOptions = {}): Tensor {
   const dims = checkShapeArray(shape, 'uniform');
-  return new Tensor(callNative(() => native.uniform(dims, low, high, options.seed)));
+  const { seed } = checkOptions('uniform()', options, ['seed']);
+  checkNumber('uniform()', 'low', low);
+  checkNumber('uniform()', 'high', high);
+  checkSeed('uniform()', seed);
+  return new Tensor(callNative(() => native.uniform(dims, low, high, seed)));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -146,8 +186,9 @@ export function uniform(shape: readonly number[], low = 0, high = 1, options: Ra
 
 /** Checks that a shape is an array of numbers; the native side checks each value's domain. */
 export function checkShapeArray(shape: unknown, fn: string): number[] {
-  if (!Array.isArray(shape) || shape.some((d) => typeof d !== 'number')) {
-    throw new InvalidArgumentError(`${fn}() expects a shape as an array of numbers, got ${describe(shape)}`);
+  if (!Array.isArray(shape)) throw new InvalidArgumentError(`${fn}() expects a shape as an array of numbers, got ${describe(shape)}`);
+  for (let i = 0; i < shape.length; i++) {
+    if (typeof shape[i] !== 'number') throw new InvalidArgumentError(`${fn}() expects a shape as an array of numbers, got ${i in shape ? describe(shape[i]) : 'a hole'} at index ${i}`);
   }
   return shape as number[];
 }
@@ -162,32 +203,42 @@ function inferDimension(shape: number[], size: number): number[] {
   return shape.map((d, i) => (i === unknown ? size / known : d));
 }
 
-function flatten(data: NestedArray[]): { flat: Float32Array; shape: number[] } {
+function flatten(data: unknown[], where: string, name: string): { flat: Float32Array; shape: number[] } {
   const shape: number[] = [];
   for (let level: unknown = data; Array.isArray(level); level = level[0]) {
     shape.push(level.length);
     if (level.length === 0) break;
   }
   const size = shape.reduce((a, b) => a * b, 1);
-  const flat = new Float32Array(size);
+  let flat: Float32Array;
+  try {
+    flat = new Float32Array(size);
+  } catch (err) {
+    // V8's RangeError for a buffer it cannot make (a sparse `new Array(1e10)` has that length).
+    throw new OutOfMemoryError(`${where}: ${name} of shape [${shape.join(', ')}] needs ${size * 4} bytes, which could not be allocated`, { cause: err });
+  }
   let offset = 0;
   const walk = (node: unknown, depth: number, path: string): void => {
     if (depth === shape.length) {
       if (typeof node !== 'number') {
-        throw new InvalidArgumentError(`tensor() expects numbers, got ${describe(node)} at ${path}`);
+        throw new InvalidArgumentError(`${where} expects numbers, got ${describe(node)} at ${path}`);
       }
       flat[offset++] = node;
       return;
     }
     if (!Array.isArray(node) || node.length !== shape[depth]) {
       throw new InvalidArgumentError(
-        `tensor() expects a rectangular nested array of shape [${shape.join(', ')}], ` +
+        `${where} expects a rectangular nested array of shape [${shape.join(', ')}], ` +
           `got ${Array.isArray(node) ? `length ${node.length}` : describe(node)} at ${path}`,
       );
     }
-    node.forEach((child, i) => walk(child, depth + 1, `${path}[${i}]`));
+    // An index loop, not forEach, which skips holes (`[1, , 3]`) and would shift the values.
+    for (let i = 0; i < node.length; i++) {
+      if (!(i in node)) throw new InvalidArgumentError(`${where} expects numbers, got a hole (a sparse array) at ${path}[${i}]`);
+      walk(node[i], depth + 1, `${path}[${i}]`);
+    }
   };
-  walk(data, 0, 'data');
+  walk(data, 0, name);
   return { flat, shape };
 }
 
@@ -200,13 +251,4 @@ function nest(flat: Float32Array, shape: readonly number[]): NestedArray {
     return Array.from({ length: dim }, (_, i) => build(depth + 1, offset + i * stride));
   };
   return build(0, 0);
-}
-
-/** Short description of a value for error messages. */
-export function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return `an array of length ${value.length}`;
-  if (typeof value === 'object') return `an object (${value.constructor?.name ?? 'Object'})`;
-  if (typeof value === 'string') return `the string ${JSON.stringify(value.slice(0, 40))}`;
-  return `${typeof value} ${String(value)}`;
 }

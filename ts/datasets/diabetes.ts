@@ -4,7 +4,8 @@
  * data/diabetes/ are byte-identical to scikit-learn's; see data/diabetes/README.md.
  */
 import { join } from 'node:path';
-import { InvalidArgumentError } from '../errors.js';
+import { DatasetError, InvalidArgumentError } from '../errors.js';
+import { checkOptions } from '../util/options.js';
 import { readVerifiedGzip } from './verified.js';
 
 export interface DiabetesOptions {
@@ -48,7 +49,7 @@ function readTable(dir: string, file: { name: string; sha256: string }, columns:
   const values = rows.flatMap((line) => line.trim().split(/\s+/).map(Number));
   // The checksum already vouches for the content; this guards a future edit of the constants.
   if (rows.length !== ROWS || values.length !== ROWS * columns || values.some((v) => !Number.isFinite(v))) {
-    throw new Error(`diabetes data file ${path} does not hold ${ROWS} rows of ${columns} numbers`);
+    throw new DatasetError(`diabetes data file ${path} does not hold ${ROWS} rows of ${columns} numbers`);
   }
   return Float64Array.from(values);
 }
@@ -67,8 +68,8 @@ function scaleColumns(data: Float64Array): void {
 }
 
 /** Loads the diabetes data set, verifying its checksums. */
-export function loadDiabetes(options: DiabetesOptions = {}): Diabetes {
-  const { scaled = true, dir } = options;
+export function loadDiabetes(options?: DiabetesOptions): Diabetes {
+  const { scaled = true, dir } = checkOptions('loadDiabetes()', options, ['scaled', 'dir']);
   if (typeof scaled !== 'boolean') throw new InvalidArgumentError(`loadDiabetes() expects scaled to be a boolean, got ${String(scaled)}`);
   if (dir !== undefined && typeof dir !== 'string') throw new InvalidArgumentError(`loadDiabetes() expects dir to be a folder path, got ${typeof dir}`);
   const folder = dir ?? defaultDir();

@@ -3,6 +3,7 @@
  * dimensions, then NN uint32 sizes) followed by the raw values. Only unsigned bytes (TT = 0x08).
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { DatasetError } from '../errors.js';
 
 export interface IdxUbyte {
   /** Sizes from the header; dims[0] is the item count in the file. */
@@ -27,8 +28,16 @@ function readExactly(fd: number, length: number, position: number): Uint8Array {
  * the header says, then reads the first `limit` items (all when undefined).
  */
 export function readIdxUbyte(path: string, magic: number, what: string, limit?: number): IdxUbyte {
-  const corrupt = (why: string) => new Error(`${what} file ${path} is corrupt: ${why}`);
-  const fd = openSync(path, 'r');
+  const corrupt = (why: string) => new DatasetError(`${what} file ${path} is corrupt: ${why}`);
+  // File system faults (missing file, a folder, no permission) name the file and keep the cause.
+  const unreadable = (err: unknown) =>
+    err instanceof DatasetError ? err : new DatasetError(`${what} file ${path} cannot be read: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (err) {
+    throw unreadable(err);
+  }
   try {
     const ndims = magic & 0xff;
     const headerBytes = 4 + 4 * ndims;
@@ -44,6 +53,8 @@ export function readIdxUbyte(path: string, magic: number, what: string, limit?: 
     if (size !== expected) throw corrupt(`the header says [${dims.join(', ')}] (${expected} bytes), the file has ${size} bytes`);
     const items = Math.min(limit ?? Infinity, dims[0] ?? 0);
     return { dims, data: readExactly(fd, items * itemBytes, headerBytes) };
+  } catch (err) {
+    throw unreadable(err);
   } finally {
     closeSync(fd);
   }

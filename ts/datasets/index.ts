@@ -13,3 +13,6 @@ export { loadMobyDick } from './moby-dick.js';
 export { loadSunspots } from './sunspots.js';
 export type { Sunspots } from './sunspots.js';
 export type { TrainTestIndices } from './split.js';
+// The error the loaders throw (ERR_DATASET), the same class as zerodl's; importing it from here
+// does not load the native addon.
+export { DatasetError } from '../errors.js';

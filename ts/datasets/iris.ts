@@ -3,6 +3,7 @@
  * (a dev-time download, not a dependency of zerodl). Its values are the corrected UCI ones
  * scikit-learn also ships (samples 35 and 38 fixed).
  */
+import { DatasetError } from '../errors.js';
 import { requirePackage } from './resolve.js';
 
 export interface Iris {
@@ -28,15 +29,26 @@ interface IrisModule {
 /** Loads the iris data set. */
 export function loadIris(): Iris {
   const iris = requirePackage<IrisModule>(IRIS_PACKAGE, IRIS_PACKAGE_VERSION, 'loadIris()');
-  const rows = iris.getNumbers();
-  const classes = iris.getClasses();
-  // Labels from the species names, not getClassesAsNumber(): that numbers classes in order of
-  // first appearance, which only happens to match getDistinctClasses().
-  const classNames = [...iris.getDistinctClasses()];
-  const labels = Int32Array.from(classes, (c) => classNames.indexOf(c));
-  const features = Float32Array.from(rows.flat());
+  let rows: number[][];
+  let classes: string[];
+  let classNames: string[];
+  let labels: Int32Array;
+  let features: Float32Array;
+  try {
+    rows = iris.getNumbers();
+    classes = iris.getClasses();
+    // Labels from the species names, not getClassesAsNumber(): that numbers classes in order of
+    // first appearance, which only happens to match getDistinctClasses().
+    classNames = [...iris.getDistinctClasses()];
+    labels = Int32Array.from(classes, (c) => classNames.indexOf(c));
+    features = Float32Array.from(rows.flat());
+  } catch (err) {
+    // Another version of the package, with other functions.
+    const message = err instanceof Error ? err.message : String(err);
+    throw new DatasetError(`${IRIS_PACKAGE} does not work as version ${IRIS_PACKAGE_VERSION} does (${message}): run \`npm install ${IRIS_PACKAGE}@${IRIS_PACKAGE_VERSION}\``, { cause: err });
+  }
   if (rows.length !== 150 || classes.length !== 150 || features.length !== 600 || labels.includes(-1) || features.some((v) => !Number.isFinite(v))) {
-    throw new Error(`${IRIS_PACKAGE} returned unexpected data (${rows.length} rows, ${classes.length} classes); expected version ${IRIS_PACKAGE_VERSION}`);
+    throw new DatasetError(`${IRIS_PACKAGE} returned unexpected data (${rows.length} rows, ${classes.length} classes); expected version ${IRIS_PACKAGE_VERSION}`);
   }
   return {
     features,

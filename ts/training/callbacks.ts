@@ -4,6 +4,8 @@
  * one before going on, in the order the callbacks were given.
  */
 import { InvalidArgumentError } from '../errors.js';
+import { describe } from '../util/describe.js';
+import { closest } from '../util/options.js';
 
 export { EarlyStopping, earlyStopping } from './early-stopping.js';
 export type { EarlyStoppingArgs } from './early-stopping.js';
@@ -40,6 +42,31 @@ export interface Callback {
 
 const HOOKS = ['setModel', 'onTrainBegin', 'onTrainEnd', 'onEpochBegin', 'onEpochEnd', 'onBatchBegin', 'onBatchEnd'] as const;
 
+/**
+ * A callback must be an object whose hooks are functions; a method named like a hook that is
+ * not one (`onEpochEnds`) is a typo that would never be called, so it is an error too. A
+ * callback may be a class instance with methods of its own: only `on...` names are checked.
+ */
+function checkCallback(callback: Callback): Callback {
+  if (callback === null || typeof callback !== 'object') {
+    throw new InvalidArgumentError(`a callback must be an object with hooks such as onEpochEnd, got ${describe(callback)}`);
+  }
+  for (const hook of HOOKS) {
+    const f: unknown = callback[hook];
+    if (f !== undefined && typeof f !== 'function') {
+      throw new InvalidArgumentError(`callback.${hook} must be a function, got ${describe(f)}`);
+    }
+  }
+  for (let o: object | null = callback; o !== null && o !== Object.prototype; o = Object.getPrototypeOf(o) as object | null) {
+    for (const key of Object.getOwnPropertyNames(o)) {
+      if (!/^on[A-Z]/.test(key) || (HOOKS as readonly string[]).includes(key)) continue;
+      const meant = closest(key, HOOKS);
+      throw new InvalidArgumentError(`a callback has ${JSON.stringify(key)}, which is not a hook${meant ? `; did you mean ${JSON.stringify(meant)}?` : ''} (hooks: ${HOOKS.join(', ')})`);
+    }
+  }
+  return callback;
+}
+
 /** Fans each hook out to many callbacks, one after another, awaiting async ones. */
 export class CallbackList {
   readonly callbacks: Callback[] = [];
@@ -53,16 +80,12 @@ export class CallbackList {
 
   /** Adds a callback; checked here so a typo fails before training starts, not mid-way. */
   append(callback: Callback): void {
-    if (callback === null || typeof callback !== 'object') {
-      throw new InvalidArgumentError(`a callback must be an object with hooks such as onEpochEnd, got ${callback === null ? 'null' : typeof callback}`);
-    }
-    for (const hook of HOOKS) {
-      const f: unknown = callback[hook];
-      if (f !== undefined && typeof f !== 'function') {
-        throw new InvalidArgumentError(`callback.${hook} must be a function, got ${typeof f}`);
-      }
-    }
-    this.callbacks.push(callback);
+    this.callbacks.push(checkCallback(callback));
+  }
+
+  /** Adds a callback that runs before the others. */
+  prepend(callback: Callback): void {
+    this.callbacks.unshift(checkCallback(callback));
   }
 
   setModel(model: TrainingTarget): void {

@@ -4,6 +4,7 @@
  * training ends, whether or not it stopped early.
  */
 import { InvalidArgumentError } from '../errors.js';
+import { checkOptions } from '../util/options.js';
 import type { Callback, Logs, TrainingTarget } from './callbacks.js';
 
 export interface EarlyStoppingArgs {
@@ -57,12 +58,8 @@ export class EarlyStopping implements Callback {
   #warned = false;
 
   constructor(args: EarlyStoppingArgs = {}) {
-    if (args === null || typeof args !== 'object') fail('an options object', args);
-    const unknown = Object.keys(args).find((k) => !KEYS.includes(k));
     // A misspelt option (say `restoreBestWeight`) would otherwise be silently ignored.
-    if (unknown !== undefined) {
-      throw new InvalidArgumentError(`earlyStopping() expects options among ${KEYS.join(', ')}, got unknown option ${JSON.stringify(unknown)}`);
-    }
+    checkOptions('earlyStopping()', args, KEYS);
     const { monitor = 'val_loss', minDelta = 0, patience = 0, mode = 'auto', baseline, restoreBestWeights = false } = args;
     if (typeof monitor !== 'string' || monitor === '') fail('monitor to be a metric name such as "val_loss"', monitor);
     if (typeof minDelta !== 'number' || !Number.isFinite(minDelta) || minDelta < 0) fail('minDelta to be a finite number >= 0', minDelta);

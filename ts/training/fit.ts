@@ -3,10 +3,12 @@
  * callbacks, validation, stopping); each batch is one native async call, computed off the JS
  * thread, so a Node service stays responsive while a model trains.
  */
-import { InvalidArgumentError, NonFiniteError, ShapeMismatchError, awaitNative, callNative, toZerodlError } from '../errors.js';
+import { AbortError, InvalidArgumentError, NonFiniteError, awaitNative, callNative, toZerodlError } from '../errors.js';
 import { native, type NativeModel } from '../native.js';
 import { lengthsTensor, type SequenceLengths } from './sequence-lengths.js';
-import { Tensor } from '../tensor.js';
+import { Tensor, toTensor, type TensorLike } from '../tensor.js';
+import { describe } from '../util/describe.js';
+import { checkOptions } from '../util/options.js';
 import { mulberry32, range, shuffleInPlace } from '../util/shuffle.js';
 import { CallbackList, History, type Callback, type Logs, type TrainingTarget } from './callbacks.js';
 import { progressLogger } from './progress.js';
@@ -23,7 +25,7 @@ export interface ModelFitArgs {
   /** Fraction of the data (taken from the end, before shuffling) held out for validation. Default 0. */
   validationSplit?: number;
   /** Explicit validation data `[x, y]` (or `[x, y, lengths]` for padded sequences); overrides `validationSplit`. */
-  validationData?: [Tensor, Tensor] | [Tensor, Tensor, SequenceLengths];
+  validationData?: [Tensor | TensorLike, Tensor | TensorLike] | [Tensor | TensorLike, Tensor | TensorLike, SequenceLengths];
   /** Valid steps of each training sequence (one per sample of x) when they are padded to one length; see `SequenceArgs`. */
   lengths?: SequenceLengths;
   /** Called at train/epoch/batch boundaries (e.g. `callbacks.earlyStopping()`). */
@@ -57,25 +59,43 @@ interface Validation {
   lengths: Tensor | undefined;
 }
 
-function checkInteger(name: string, value: number, min: number): void {
-  if (!Number.isInteger(value) || value < min) {
-    throw new InvalidArgumentError(`fit() expects ${name} to be an integer >= ${min}, got ${String(value)}`);
+const FIT_KEYS = ['epochs', 'batchSize', 'shuffle', 'seed', 'validationSplit', 'validationData', 'lengths', 'callbacks', 'signal', 'verbose'];
+
+function checkInteger(name: string, value: unknown, min: number): number {
+  if (!Number.isInteger(value) || (value as number) < min || (value as number) > 2 ** 32 - 1) {
+    throw new InvalidArgumentError(`fit() expects ${name} to be an integer >= ${min}, got ${describe(value)}`);
   }
+  return value as number;
 }
 
-function split(x: Tensor, y: Tensor, args: ModelFitArgs): Split {
-  const n = x.shape[0] ?? 0;
-  if (x.rank === 0 || n === 0) throw new InvalidArgumentError(`fit() needs at least one sample, got x of shape [${x.shape.join(', ')}]`);
-  if (y.rank === 0 || y.shape[0] !== n) {
-    throw new ShapeMismatchError(`fit() needs as many targets as samples: x has ${n} samples (shape [${x.shape.join(', ')}]), y has shape [${y.shape.join(', ')}]`);
+/** The options' types, before any work. */
+function checkFitArgs(args: ModelFitArgs): void {
+  const { shuffle, seed, validationSplit, validationData, signal } = args;
+  if (shuffle !== undefined && typeof shuffle !== 'boolean') throw new InvalidArgumentError(`fit() expects shuffle to be true or false, got ${describe(shuffle)}`);
+  if (seed !== undefined && !Number.isSafeInteger(seed)) throw new InvalidArgumentError(`fit() expects seed to be an integer, got ${describe(seed)}`);
+  if (validationSplit !== undefined && !(typeof validationSplit === 'number' && validationSplit >= 0 && validationSplit < 1)) {
+    throw new InvalidArgumentError(`fit() expects validationSplit to be a number in [0, 1), got ${describe(validationSplit)}`);
   }
+  if (validationData !== undefined && !(Array.isArray(validationData) && (validationData.length === 2 || validationData.length === 3))) {
+    throw new InvalidArgumentError(`fit() expects validationData to be [x, y] or [x, y, lengths], got ${describe(validationData)}`);
+  }
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidArgumentError(`fit() expects signal to be an AbortSignal, got ${describe(signal)}`);
+}
+
+/** Splits off the validation data, then checks both sets whole: a mistake must not cost an epoch. */
+function split(model: FitTarget, x: Tensor, y: Tensor, args: ModelFitArgs): Split {
+  const n = x.shape[0] ?? 0;
+  const check = (d: { x: Tensor; y: Tensor; lengths: Tensor | undefined }, what: string) => callNative(() => model.nativeModel.checkData(d.x.native, d.y.native, d.lengths?.native, what));
   const lengths = lengthsTensor(args.lengths, n, 'fit()');
+  check({ x, y, lengths }, 'fit()');
   if (args.validationData) {
-    const [vx, vy, vl] = args.validationData;
-    return { x, y, lengths, trainIndices: range(0, n), validation: { x: vx, y: vy, lengths: lengthsTensor(vl, vx.shape[0] ?? 0, 'fit() validationData') } };
+    const [vxIn, vyIn, vl] = args.validationData;
+    const [vx, vy] = [toTensor('fit() validationData', 'x', vxIn), toTensor('fit() validationData', 'y', vyIn)];
+    const validation = { x: vx, y: vy, lengths: lengthsTensor(vl, vx.shape[0] ?? 0, 'fit() validationData') };
+    check(validation, 'fit() validationData');
+    return { x, y, lengths, trainIndices: range(0, n), validation };
   }
   const fraction = args.validationSplit ?? 0;
-  if (!(fraction >= 0 && fraction < 1)) throw new InvalidArgumentError(`fit() expects validationSplit in [0, 1), got ${String(fraction)}`);
   const nTrain = Math.floor(n * (1 - fraction));
   if (nTrain === 0) throw new InvalidArgumentError(`validationSplit ${fraction} leaves no training samples out of ${n}`);
   if (nTrain === n) return { x, y, lengths, trainIndices: range(0, n), validation: undefined };
@@ -84,21 +104,24 @@ function split(x: Tensor, y: Tensor, args: ModelFitArgs): Split {
   return { x, y, lengths, trainIndices: range(0, nTrain), validation: { x: take(x), y: take(y), lengths: lengths && take(lengths) } };
 }
 
-function abortError(signal: AbortSignal): Error {
-  const err = new Error('fit() was aborted', { cause: signal.reason });
-  err.name = 'AbortError';
-  return err;
+function abortError(signal: AbortSignal): AbortError {
+  const reason: unknown = signal.reason;
+  // controller.abort() with no reason gives the DOM's generic AbortError: nothing to add.
+  const generic = reason === undefined || (reason instanceof Error && reason.name === 'AbortError');
+  const why = generic ? '' : `: ${reason instanceof Error ? reason.message : String(reason)}`;
+  return new AbortError(`fit() was aborted by its signal${why}`, { cause: reason });
 }
 
 /** Runs the loop; resolves with the per-epoch history. */
 export async function fitLoop(model: FitTarget, x: Tensor, y: Tensor, args: ModelFitArgs = {}): Promise<History> {
-  const epochs = args.epochs ?? 1;
-  const batchSize = args.batchSize ?? 32;
-  checkInteger('epochs', epochs, 1);
-  checkInteger('batchSize', batchSize, 1);
+  checkOptions('fit()', args, FIT_KEYS);
+  const epochs = checkInteger('epochs', args.epochs ?? 1, 1);
+  const batchSize = checkInteger('batchSize', args.batchSize ?? 32, 1);
   const verbose = args.verbose ?? 1;
-  if (![0, 1, 2].includes(verbose)) throw new InvalidArgumentError(`fit() expects verbose 0, 1 or 2, got ${String(verbose)}`);
-  const data = split(x, y, args);
+  if (![0, 1, 2].includes(verbose)) throw new InvalidArgumentError(`fit() expects verbose 0, 1 or 2, got ${describe(verbose)}`);
+  checkFitArgs(args);
+  const callbacks = new CallbackList(args.callbacks ?? []);
+  const data = split(model, x, y, args);
   if (model.hasStatefulLayers && data.trainIndices.length % batchSize !== 0) {
     throw new InvalidArgumentError(
       `fit() on a model with stateful layers needs batches of one size: ${data.trainIndices.length} training samples is not a multiple of batchSize ${batchSize}`,
@@ -106,7 +129,8 @@ export async function fitLoop(model: FitTarget, x: Tensor, y: Tensor, args: Mode
   }
   const batchesPerEpoch = Math.ceil(data.trainIndices.length / batchSize);
   const history = new History();
-  const callbacks = new CallbackList([history, ...(args.callbacks ?? []), progressLogger({ verbose, epochs, batchesPerEpoch })]);
+  callbacks.prepend(history);
+  callbacks.append(progressLogger({ verbose, epochs, batchesPerEpoch }));
   callbacks.setModel(model);
   const random = mulberry32(args.seed ?? Math.floor(Math.random() * 2 ** 32));
   if (args.signal?.aborted) throw abortError(args.signal);
@@ -177,7 +201,7 @@ async function trainEpoch(
 }
 
 /** Mean loss (and accuracy, for classification losses) over a data set. */
-export async function evaluateNative(model: NativeModel, x: Tensor, y: Tensor, batchSize: number, lengths?: Tensor): Promise<{ loss: number; accuracy?: number }> {
+export async function evaluateNative(model: NativeModel, x: Tensor, y: Tensor, batchSize: number, lengths?: Tensor | undefined): Promise<{ loss: number; accuracy?: number }> {
   const r = await awaitNative(callNative(() => model.evaluate(x.native, y.native, batchSize, lengths?.native)));
   return r.total ? { loss: r.loss, accuracy: (r.correct ?? 0) / r.total } : { loss: r.loss };
 }

@@ -15,10 +15,11 @@ fn main() {
     let mut m = Sequential::new(vec![784]);
     let mut r = rng(1);
     for (i, (inp, out, act)) in [(784, 256, Activation::Relu), (256, 128, Activation::Relu), (128, 10, Activation::Softmax)].into_iter().enumerate() {
-        let c = DenseConfig { units: out, activation: act, use_bias: true, kernel_init: Init::GlorotUniform, bias_init: Init::Zeros };
+        let c = DenseConfig { activation: act, ..DenseConfig::new(out) };
         m.add(Box::new(Dense::new(&format!("d{i}"), &[inp], &c, &mut r).unwrap()));
     }
-    m.compile(Training { loss: Loss::CrossEntropy, optimizer: Optimizer::new(OptimizerConfig::Sgd { learning_rate: 0.01, momentum: 0.0, nesterov: false, weight_decay: 0.0 }).unwrap(), clip_norm: None }).unwrap();
+    let training = TrainingConfig { loss: Loss::SparseCategoricalCrossEntropy, optimizer: OptimizerConfig::Sgd(SgdConfig::new(0.01)), metrics: Vec::new(), clip_norm: None };
+    m.compile(Training::new(training).unwrap()).unwrap();
     let x = random::uniform(&[128, 784], 0.0, 1.0, 1).unwrap();
     let y = Tensor::from_vec(&[128], (0..128).map(|i| (i % 10) as f32).collect()).unwrap();
     time("forward(train)", || { m.forward(&x, true).unwrap(); });

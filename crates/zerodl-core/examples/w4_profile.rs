@@ -4,7 +4,7 @@
 use std::time::Instant;
 
 use zerodl_core::nn::recurrent::{CellKind, Recurrent, RecurrentConfig};
-use zerodl_core::nn::{Activation, Dense, DenseConfig, Init, Loss, Optimizer, OptimizerConfig, Sequential, Training};
+use zerodl_core::nn::{Activation, Dense, DenseConfig, Loss, OptimizerConfig, Sequential, SgdConfig, Training, TrainingConfig};
 use zerodl_core::random::rng;
 use zerodl_core::Tensor;
 
@@ -23,11 +23,12 @@ fn main() {
     let kind = if std::env::args().any(|a| a == "gru") { CellKind::Gru } else { CellKind::Lstm };
     let (b, t, v, h) = (32, 64, 65, 256);
     let mut m = Sequential::new(vec![t, v]);
-    m.add(Box::new(Recurrent::new("rnn", &[t, v], RecurrentConfig::new(kind, h, true), &mut rng(1)).unwrap()));
-    let dense = DenseConfig { units: v, activation: Activation::Softmax, use_bias: true, kernel_init: Init::GlorotUniform, bias_init: Init::Zeros };
+    let rnn = RecurrentConfig { return_sequences: true, ..RecurrentConfig::new(h) };
+    m.add(Box::new(Recurrent::new("rnn", &[t, v], kind, &rnn, &mut rng(1)).unwrap()));
+    let dense = DenseConfig { activation: Activation::Softmax, ..DenseConfig::new(v) };
     m.add(Box::new(Dense::new("out", &[t, h], &dense, &mut rng(2)).unwrap()));
-    let sgd = Optimizer::new(OptimizerConfig::Sgd { learning_rate: 0.1, momentum: 0.0, nesterov: false, weight_decay: 0.0 }).unwrap();
-    m.compile(Training { loss: Loss::CrossEntropy, optimizer: sgd, clip_norm: None }).unwrap();
+    let training = TrainingConfig { loss: Loss::SparseCategoricalCrossEntropy, optimizer: OptimizerConfig::Sgd(SgdConfig::new(0.1)), metrics: Vec::new(), clip_norm: None };
+    m.compile(Training::new(training).unwrap()).unwrap();
     let labels: Vec<usize> = (0..b * t).map(|i| (i * 7919 + i / 3) % v).collect();
     let mut x = vec![0.0f32; b * t * v];
     for (i, &l) in labels.iter().enumerate() {

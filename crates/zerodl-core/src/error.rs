@@ -15,6 +15,9 @@ pub enum ErrorKind {
     BadModelFile,
     /// A tensor was used after `dispose()`.
     Disposed,
+    /// A buffer sized by the caller's input is over the size limit or was refused by the system
+    /// (see `memory`).
+    OutOfMemory,
     /// A bug in zerodl (for example a caught panic); never the caller's fault.
     Internal,
 }
@@ -28,6 +31,7 @@ impl ErrorKind {
             ErrorKind::NonFinite => "ERR_NON_FINITE",
             ErrorKind::BadModelFile => "ERR_BAD_MODEL_FILE",
             ErrorKind::Disposed => "ERR_DISPOSED",
+            ErrorKind::OutOfMemory => "ERR_OUT_OF_MEMORY",
             ErrorKind::Internal => "ERR_INTERNAL",
         }
     }

@@ -5,7 +5,9 @@
 //! shapes and calls the kernels; `parallel` owns the one rayon pool every kernel runs on.
 
 pub mod error;
+pub mod json;
 pub mod kernels;
+pub mod memory;
 pub mod nn;
 pub mod ops;
 pub mod parallel;

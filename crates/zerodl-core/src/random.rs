@@ -6,7 +6,7 @@ use rand::SeedableRng;
 use rand_distr::{Distribution, Normal, Uniform};
 use rand_pcg::Pcg64Mcg;
 
-use crate::shape::numel;
+use crate::memory;
 use crate::{invalid_arg, Result, Tensor};
 
 /// The generator type used everywhere in zerodl.
@@ -28,8 +28,7 @@ pub fn randn(shape: &[usize], mean: f32, std: f32, seed: u64) -> Result<Tensor> 
         invalid_arg!("randn needs a finite mean and a finite std >= 0, got mean {mean}, std {std}");
     }
     let dist = Normal::new(mean, std).expect("parameters were checked");
-    let mut r = rng(seed);
-    Tensor::from_vec(shape, (0..numel(shape)?).map(|_| dist.sample(&mut r)).collect())
+    sampled(shape, dist, seed)
 }
 
 /// Samples uniformly from [low, high).
@@ -37,10 +36,20 @@ pub fn uniform(shape: &[usize], low: f32, high: f32, seed: u64) -> Result<Tensor
     if !(low.is_finite() && high.is_finite() && low < high) {
         invalid_arg!("uniform needs finite bounds with low < high, got low {low}, high {high}");
     }
-    Tensor::from_vec(shape, uniform_vec(numel(shape)?, low, high, seed))
+    sampled(shape, Uniform::new(low, high).expect("bounds were checked"), seed)
 }
 
-/// `n` samples from [low, high) (bounds assumed valid; for kernels' tests and initialisers).
+/// A tensor of `shape` drawn from `dist`, its size checked against the memory limit first.
+fn sampled(shape: &[usize], dist: impl Distribution<f32>, seed: u64) -> Result<Tensor> {
+    let n = memory::check_shape(shape, "a random tensor")?;
+    let mut data = memory::reserve(n, "a random tensor")?;
+    let mut r = rng(seed);
+    data.extend((0..n).map(|_| dist.sample(&mut r)));
+    Tensor::from_vec(shape, data)
+}
+
+/// `n` samples from [low, high) (bounds assumed valid). Allocates without the memory limit: for
+/// tests and sizes zerodl chose, never a size from the caller's input (use [`uniform`]).
 pub fn uniform_vec(n: usize, low: f32, high: f32, seed: u64) -> Vec<f32> {
     let dist = Uniform::new(low, high).expect("low < high");
     let mut r = rng(seed);
@@ -77,6 +86,19 @@ mod tests {
         assert!(uniform(&[2], 1.0, 1.0, 0).is_err());
         assert!(uniform(&[2], f32::NAN, 1.0, 0).is_err());
         assert!(randn(&[2], 0.0, -1.0, 0).is_err());
+    }
+
+    #[test]
+    fn huge_shapes_are_refused_before_sampling() {
+        for err in [randn(&[1 << 20, 1 << 20], 0.0, 1.0, 0).unwrap_err(), uniform(&[1 << 20, 1 << 20], 0.0, 1.0, 0).unwrap_err()] {
+            assert_eq!(err.code(), "ERR_OUT_OF_MEMORY");
+            assert!(err.message.contains("[1048576, 1048576] needs 4.0 TiB (4398046511104 bytes)"), "{err}");
+        }
+    }
+
+    #[test]
+    fn uniform_matches_uniform_vec() {
+        assert_eq!(uniform(&[2, 50], -1.0, 2.0, 9).unwrap().as_slice(), &uniform_vec(100, -1.0, 2.0, 9)[..]);
     }
 
     #[test]

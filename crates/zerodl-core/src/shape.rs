@@ -1,6 +1,6 @@
 //! Shape arithmetic and validation shared by every op.
 
-use crate::{invalid_arg, Error, Result};
+use crate::{invalid_arg, Error, ErrorKind, Result};
 
 /// Largest element count we accept: keeps byte sizes well inside `isize` on every target.
 pub const MAX_ELEMENTS: usize = (isize::MAX as usize) / 16;
@@ -25,26 +25,36 @@ pub fn fmt_batch_pattern(pattern: &[usize]) -> String {
     format!("[{}]", dims.join(", "))
 }
 
-/// Number of elements of `shape`, or an error if it overflows what we can allocate.
+/// Number of elements of `shape`, or an `ERR_OUT_OF_MEMORY` error if that is more than this
+/// machine can address (over [`MAX_ELEMENTS`]): no buffer could ever hold it, whatever the limit.
 pub fn numel(shape: &[usize]) -> Result<usize> {
     shape
         .iter()
         .try_fold(1usize, |acc, &d| acc.checked_mul(d))
         .filter(|&n| n <= MAX_ELEMENTS)
-        .ok_or_else(|| Error::invalid_argument(format!("shape {} is too large", fmt_shape(shape))))
+        .ok_or_else(|| crate::memory::unaddressable(shape, "a tensor"))
 }
 
-/// Turns JS numbers into a shape, rejecting NaN, infinities, fractions and negatives.
+/// Turns JS numbers into a shape, rejecting NaN, infinities, fractions and negatives. A whole
+/// dimension too big for any buffer (over [`MAX_ELEMENTS`]) is `ERR_OUT_OF_MEMORY`, naming the
+/// bytes the shape would need.
 pub fn shape_from_f64(dims: &[f64]) -> Result<Vec<usize>> {
+    let shown = || dims.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(", ");
     dims.iter()
         .enumerate()
         .map(|(i, &d)| {
-            if !d.is_finite() || d.fract() != 0.0 || d < 0.0 || d > MAX_ELEMENTS as f64 {
-                let shown: Vec<String> = dims.iter().map(|v| v.to_string()).collect();
-                invalid_arg!(
-                    "shape dimension {i} must be a non-negative integer, got {d} (in shape [{}])",
-                    shown.join(", ")
-                );
+            if !d.is_finite() || d.fract() != 0.0 || d < 0.0 {
+                invalid_arg!("shape dimension {i} must be a non-negative integer, got {d} (in shape [{}])", shown());
+            }
+            if d > MAX_ELEMENTS as f64 {
+                let bytes = dims.iter().product::<f64>() * std::mem::size_of::<f32>() as f64;
+                if bytes == 0.0 {
+                    invalid_arg!("shape dimension {i} is {d}, over the largest supported ({MAX_ELEMENTS}) (in shape [{}])", shown());
+                }
+                return Err(Error::new(
+                    ErrorKind::OutOfMemory,
+                    format!("a tensor of shape [{}] needs about {bytes:.3e} bytes, more than this machine can address (dimension {i} is {d})", shown()),
+                ));
             }
             Ok(d as usize)
         })
@@ -90,7 +100,10 @@ mod tests {
         assert_eq!(numel(&[2, 3, 4]).unwrap(), 24);
         assert_eq!(numel(&[]).unwrap(), 1);
         assert_eq!(numel(&[0, 5]).unwrap(), 0);
-        assert!(numel(&[usize::MAX, 2]).is_err());
+        let err = numel(&[usize::MAX, 2]).unwrap_err();
+        assert_eq!(err.kind, ErrorKind::OutOfMemory);
+        assert!(err.message.contains("more than this machine can address") && err.message.contains("bytes"), "{err}");
+        assert_eq!(numel(&[MAX_ELEMENTS + 1]).unwrap_err().kind, ErrorKind::OutOfMemory);
     }
 
     #[test]
@@ -100,6 +113,10 @@ mod tests {
             let err = shape_from_f64(&[2.0, bad]).unwrap_err();
             assert_eq!(err.code(), "ERR_INVALID_ARGUMENT", "{bad}");
         }
+        let err = shape_from_f64(&[2.0, 1e20]).unwrap_err();
+        assert_eq!(err.code(), "ERR_OUT_OF_MEMORY");
+        assert!(err.message.contains("[2, 100000000000000000000]") && err.message.contains("8.000e20 bytes"), "{err}");
+        assert_eq!(shape_from_f64(&[0.0, 1e20]).unwrap_err().code(), "ERR_INVALID_ARGUMENT");
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 use ndarray::{ArcArray, ArrayD, ArrayViewD, IxDyn};
 
+use crate::memory;
 use crate::shape::{fmt_shape, numel};
 use crate::{invalid_arg, Result};
 
@@ -31,9 +32,24 @@ impl Tensor {
         Ok(Tensor { array })
     }
 
-    /// A tensor of `shape` filled with `value`.
+    /// A copy of row-major `data` as a tensor of `shape` (data from JS, or borrowed): the length
+    /// is checked first, then the copy is reserved under the memory limit.
+    pub fn from_slice(shape: &[usize], data: &[f32]) -> Result<Tensor> {
+        let expected = numel(shape)?;
+        if data.len() != expected {
+            invalid_arg!("data has {} values but shape {} needs {}", data.len(), fmt_shape(shape), expected);
+        }
+        memory::check_shape(shape, "a tensor")?;
+        Tensor::from_vec(shape, memory::copied(data, "a tensor")?)
+    }
+
+    /// A tensor of `shape` filled with `value`. The size is checked against the memory limit
+    /// before anything is allocated (`ERR_OUT_OF_MEMORY` names the shape and the bytes).
     pub fn full(shape: &[usize], value: f32) -> Result<Tensor> {
-        Tensor::from_vec(shape, vec![value; numel(shape)?])
+        let n = memory::check_shape(shape, "a tensor")?;
+        // +0.0 is all-zero bits: the allocator's zeroed memory, as `vec![0.0; n]` gets.
+        let data = if value.to_bits() == 0 { memory::zeroed(n, "a tensor")? } else { memory::filled(n, value, "a tensor")? };
+        Tensor::from_vec(shape, data)
     }
 
     pub fn zeros(shape: &[usize]) -> Result<Tensor> {
@@ -44,14 +60,15 @@ impl Tensor {
         Tensor::full(shape, 1.0)
     }
 
-    /// Wraps an ndarray result, copying only if it is not already in standard layout.
-    pub fn from_array(array: ArrayD<f32>) -> Tensor {
-        let array = if array.is_standard_layout() {
-            array
-        } else {
-            array.as_standard_layout().into_owned()
-        };
-        Tensor { array: array.into_shared() }
+    /// Wraps an ndarray result, copying (under the memory limit) only if it is not already in
+    /// standard layout.
+    pub fn from_array(array: ArrayD<f32>) -> Result<Tensor> {
+        if array.is_standard_layout() {
+            return Ok(Tensor { array: array.into_shared() });
+        }
+        let mut data = memory::reserve(array.len(), "a copy of the tensor in row-major order")?;
+        data.extend(array.iter().copied());
+        Tensor::from_vec(array.shape(), data)
     }
 
     pub fn shape(&self) -> &[usize] {
@@ -96,14 +113,15 @@ impl Tensor {
 
     /// Same data, new shape (no copy). The element count must stay the same.
     pub fn reshape(&self, shape: &[usize]) -> Result<Tensor> {
-        let n = numel(shape)?;
-        if n != self.len() {
+        // No buffer is made, so a huge shape is a count mismatch, not an out-of-memory error.
+        let n = shape.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d));
+        if n != Some(self.len()) {
             invalid_arg!(
                 "cannot reshape {} ({} values) into {} ({} values)",
                 fmt_shape(self.shape()),
                 self.len(),
                 fmt_shape(shape),
-                n
+                n.map_or_else(|| format!("{:.3e}", shape.iter().map(|&d| d as f64).product::<f64>()), |n| n.to_string())
             );
         }
         let array = self
@@ -146,6 +164,36 @@ mod tests {
         assert_eq!(r.shape(), &[3, 2]);
         assert_eq!(r.as_slice().as_ptr(), t.as_slice().as_ptr());
         assert!(t.reshape(&[4, 2]).is_err());
+        let err = t.reshape(&[1 << 40, 1 << 40]).unwrap_err();
+        assert_eq!(err.code(), "ERR_INVALID_ARGUMENT");
+        assert!(err.message.contains("(6 values) into [1099511627776, 1099511627776] (1.209e24 values)"), "{err}");
+    }
+
+    #[test]
+    fn huge_shapes_are_out_of_memory_errors_before_any_allocation() {
+        // 2^40 values (4 TiB): over any machine's default limit, refused without allocating.
+        for err in [Tensor::zeros(&[1 << 20, 1 << 20]).unwrap_err(), Tensor::full(&[1 << 20, 1 << 20], 2.0).unwrap_err()] {
+            assert_eq!(err.code(), "ERR_OUT_OF_MEMORY");
+            assert!(err.message.contains("a tensor of shape [1048576, 1048576] needs 4.0 TiB (4398046511104 bytes)"), "{err}");
+        }
+        let err = Tensor::ones(&[usize::MAX, 3]).unwrap_err();
+        assert_eq!(err.code(), "ERR_OUT_OF_MEMORY");
+        assert!(err.message.contains("more than this machine can address"), "{err}");
+        assert_eq!(Tensor::full(&[2], -0.0).unwrap().as_slice()[0].to_bits(), (-0.0f32).to_bits());
+    }
+
+    #[test]
+    fn from_slice_checks_length_then_copies() {
+        let t = Tensor::from_slice(&[2], &[1.0, 2.0]).unwrap();
+        assert_eq!(t.as_slice(), &[1.0, 2.0]);
+        assert_eq!(Tensor::from_slice(&[3], &[1.0]).unwrap_err().code(), "ERR_INVALID_ARGUMENT");
+    }
+
+    #[test]
+    fn from_array_makes_standard_layout() {
+        let a = ndarray::Array2::from_shape_vec((2, 3), (0..6).map(|v| v as f32).collect()).unwrap();
+        let t = Tensor::from_array(a.reversed_axes().into_dyn()).unwrap();
+        assert_eq!((t.shape(), t.as_slice()), (&[3usize, 2][..], &[0.0, 3.0, 1.0, 4.0, 2.0, 5.0][..]));
     }
 
     #[test]

@@ -1,16 +1,22 @@
 //! Activation functions applied by layers, with their derivatives taken from the *output* (as the
 //! seed series does): each layer differentiates the activation it applied itself.
 
+use serde::{Deserialize, Serialize};
+
 use crate::kernels::simd::{self, UnaryOp};
 use crate::kernels::CPtr;
 use crate::parallel;
-use crate::{invalid_arg, Result};
 
 /// Below this many values a softmax stays on the calling thread.
 const PARALLEL_SOFTMAX_FROM: usize = 32 * 1024;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Serialized by the names of the API: "linear" (the default), "sigmoid", "tanh", "relu",
+/// "softmax".
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub enum Activation {
+    #[default]
+    #[serde(rename = "linear")]
     Identity,
     Sigmoid,
     Tanh,
@@ -20,19 +26,6 @@ pub enum Activation {
 }
 
 impl Activation {
-    pub fn parse(name: &str) -> Result<Activation> {
-        Ok(match name {
-            "linear" | "identity" | "none" => Activation::Identity,
-            "sigmoid" => Activation::Sigmoid,
-            "tanh" => Activation::Tanh,
-            "relu" => Activation::Relu,
-            "softmax" => Activation::Softmax,
-            other => invalid_arg!(
-                "unknown activation {other:?}; expected one of \"linear\", \"sigmoid\", \"tanh\", \"relu\", \"softmax\""
-            ),
-        })
-    }
-
     pub fn name(self) -> &'static str {
         match self {
             Activation::Identity => "linear",
@@ -120,9 +113,11 @@ mod tests {
     #[test]
     fn names_round_trip_and_unknown_names_are_rejected() {
         for act in [Activation::Identity, Activation::Sigmoid, Activation::Tanh, Activation::Relu, Activation::Softmax] {
-            assert_eq!(Activation::parse(act.name()).unwrap(), act);
+            let json = serde_json::to_value(act).unwrap();
+            assert_eq!(json, serde_json::json!(act.name()));
+            assert_eq!(crate::json::typed::<Activation>(&json, "activation").unwrap(), act);
         }
-        let err = Activation::parse("gelu").unwrap_err();
+        let err = crate::json::typed::<Activation>(&serde_json::json!("gelu"), "dense layer").unwrap_err();
         assert_eq!(err.code(), "ERR_INVALID_ARGUMENT");
         assert!(err.message.contains("\"gelu\"") && err.message.contains("relu"), "{err}");
     }

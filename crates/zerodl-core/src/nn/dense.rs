@@ -3,38 +3,71 @@
 //! gradient delta; the activation derivative belongs to this layer (not to the one below, as in
 //! the seed's fc.py).
 
+use serde::{Deserialize, Serialize};
+
 use super::activation::Activation;
+use super::config::LayerConfig;
 use super::init::Init;
 use super::layer::{Layer, Param, Pass};
 use crate::kernels::column_sums::column_sums;
 use crate::kernels::gemm::{sgemm, sgemm_split_k, Operand};
 use crate::kernels::simd::{self, BinaryOp};
+use crate::memory;
 use crate::random::Rng;
 use crate::shape::{fits, fmt_batch_pattern, fmt_shape};
 use crate::{invalid_arg, Error, Result, Tensor};
 
+/// A dense layer's description: the options of `layers.dense()`, with their defaults.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DenseConfig {
+    /// Unique in its model; `dense_<index>` when not given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Output features (required, >= 1).
+    pub units: usize,
+    /// Applied to the output. Default "linear".
+    #[serde(default)]
+    pub activation: Activation,
+    /// Default true.
+    #[serde(default = "super::config::yes")]
+    pub use_bias: bool,
+    /// Default "glorotUniform" (Keras's).
+    #[serde(default = "Init::glorot_uniform")]
+    pub kernel_initializer: Init,
+    /// Default "zeros".
+    #[serde(default = "Init::zeros")]
+    pub bias_initializer: Init,
+}
+
+impl DenseConfig {
+    /// `units` outputs, every other option at its default.
+    pub fn new(units: usize) -> DenseConfig {
+        DenseConfig { name: None, units, activation: Activation::Identity, use_bias: true, kernel_initializer: Init::GlorotUniform, bias_initializer: Init::Zeros }
+    }
+
+    /// The checks that need no input shape.
+    pub fn validate(&self, what: &str) -> Result<()> {
+        if self.units == 0 {
+            invalid_arg!("{what}: units must be an integer >= 1, got 0");
+        }
+        Ok(())
+    }
+}
+
 pub struct Dense {
     name: String,
+    config: DenseConfig,
     /// Leading dims of one sample before the feature axis (e.g. [T] after a sequence layer):
     /// the layer applies to every position, like Keras's Dense on 3-D inputs.
     positions: Vec<usize>,
     inputs: usize,
     units: usize,
-    activation: Activation,
     params: [Param; 2],
     // Kept by a training forward for backward.
     input: Option<Tensor>,
     output: Vec<f32>,
     preactivation: Vec<f32>,
-}
-
-#[derive(Clone, Debug)]
-pub struct DenseConfig {
-    pub units: usize,
-    pub activation: Activation,
-    pub use_bias: bool,
-    pub kernel_init: Init,
-    pub bias_init: Init,
 }
 
 impl Dense {
@@ -44,22 +77,23 @@ impl Dense {
             Some((&last, lead)) => (lead.to_vec(), last),
             None => invalid_arg!("{name}: a dense layer needs inputs with a feature axis, got a scalar shape"),
         };
-        if inputs == 0 || config.units == 0 {
-            invalid_arg!("{name}: a dense layer needs inputs > 0 and units > 0, got {inputs} inputs and {} units", config.units);
+        config.validate(name)?;
+        if inputs == 0 {
+            invalid_arg!("{name}: a dense layer needs inputs with at least one feature, got input shape {}", fmt_shape(input_shape));
         }
-        let mut weight = vec![0.0; config.units * inputs];
-        config.kernel_init.fill(&mut weight, inputs, config.units, rng);
-        let mut bias = vec![0.0; config.units];
+        let mut weight = Param::zeros(name, "weight", vec![config.units, inputs])?;
+        config.kernel_initializer.fill(&mut weight.value, inputs, config.units, rng);
+        let mut bias = Param::zeros(name, "bias", vec![config.units])?;
         if config.use_bias {
-            config.bias_init.fill(&mut bias, inputs, config.units, rng);
+            config.bias_initializer.fill(&mut bias.value, inputs, config.units, rng);
         }
         Ok(Dense {
             name: name.to_string(),
+            config: DenseConfig { name: Some(name.to_string()), ..config.clone() },
             positions,
             inputs,
             units: config.units,
-            activation: config.activation,
-            params: [Param::new("weight", vec![config.units, inputs], weight), Param::new("bias", vec![config.units], bias)],
+            params: [weight, bias],
             input: None,
             output: Vec::new(),
             preactivation: Vec::new(),
@@ -88,22 +122,31 @@ impl Layer for Dense {
         "dense"
     }
 
+    fn config(&self) -> LayerConfig {
+        LayerConfig::Dense(self.config.clone())
+    }
+
     fn output_shape(&self) -> Vec<usize> {
         self.positions.iter().copied().chain([self.units]).collect()
+    }
+
+    fn output_shape_for(&self, input: &[usize]) -> Vec<usize> {
+        self.out_shape(input)
     }
 
     fn forward(&mut self, x: &Tensor, pass: &Pass<'_>) -> Result<Tensor> {
         let batch = self.check_input(x)?; // rows: samples x positions
         let (n, k) = (self.units, self.inputs);
         // Start from the bias on every row, then C += x W^T.
-        let mut z = vec![0.0f32; batch * n];
-        z.chunks_mut(n).for_each(|row| row.copy_from_slice(&self.params[1].value));
+        let mut z = memory::reserve(batch.saturating_mul(n), &format!("{}'s output for {} samples", self.name, x.shape().first().unwrap_or(&0)))?;
+        (0..batch).for_each(|_| z.extend_from_slice(&self.params[1].value));
         sgemm(batch, n, k, 1.0, Operand::packed(x.as_slice(), batch, k, false), Operand::packed(&self.params[0].value, k, n, true), 1.0, &mut z, n);
         // Fused losses need the logits; kept on every forward so they are never stale.
-        if matches!(self.activation, Activation::Softmax | Activation::Sigmoid) {
+        let activation = self.config.activation;
+        if matches!(activation, Activation::Softmax | Activation::Sigmoid) {
             self.preactivation.clone_from(&z);
         }
-        self.activation.forward(&mut z, n);
+        activation.forward(&mut z, n);
         if pass.training {
             self.input = Some(x.clone());
             self.output.clone_from(&z);
@@ -112,12 +155,12 @@ impl Layer for Dense {
     }
 
     fn backward(&mut self, mut grad: Vec<f32>, need_input_grad: bool) -> Result<Vec<f32>> {
-        self.activation.backward(&self.output, &mut grad, self.units);
+        self.config.activation.backward(&self.output, &mut grad, self.units);
         self.backward_preactivation(grad, need_input_grad)
     }
 
     fn output_activation(&self) -> Activation {
-        self.activation
+        self.config.activation
     }
 
     fn last_preactivation(&self) -> Option<&[f32]> {

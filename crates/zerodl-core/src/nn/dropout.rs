@@ -3,10 +3,37 @@
 //! 003: between layers, never across time steps).
 
 use rand::RngExt as _;
+use serde::{Deserialize, Serialize};
 
+use super::config::LayerConfig;
 use super::layer::{Layer, Param, Pass};
 use crate::random::{self, Rng};
 use crate::{invalid_arg, Error, ErrorKind, Result, Tensor};
+
+/// A dropout layer's description: the options of `layers.dropout()`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DropoutConfig {
+    /// Unique in its model; `dropout_<index>` when not given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Fraction of the inputs set to zero while training, in [0, 1) (required).
+    pub rate: f32,
+}
+
+impl DropoutConfig {
+    pub fn validate(&self, what: &str) -> Result<()> {
+        check_rate(self.rate, what, "rate")
+    }
+}
+
+/// A dropout rate must be in [0, 1) (1 would drop everything and scale by infinity).
+pub fn check_rate(rate: f32, what: &str, option: &str) -> Result<()> {
+    if !(0.0..1.0).contains(&rate) {
+        invalid_arg!("{what}: {option} must be a number in [0, 1), got {rate}");
+    }
+    Ok(())
+}
 
 /// Seeded masks, one draw per training forward. `rewind` replays the last draw, so a gradient
 /// check can evaluate the very function whose gradient was taken.
@@ -18,11 +45,9 @@ pub struct DropoutStream {
 }
 
 impl DropoutStream {
-    pub fn new(rate: f32, rng: &mut Rng) -> Result<DropoutStream> {
-        if !(0.0..1.0).contains(&rate) {
-            invalid_arg!("dropout rate must be in [0, 1), got {rate}");
-        }
-        Ok(DropoutStream { rate, seed: rng.random(), draws: 0 })
+    /// A stream of masks for `rate`, which the caller has checked (`check_rate`).
+    pub fn new(rate: f32, rng: &mut Rng) -> DropoutStream {
+        DropoutStream { rate, seed: rng.random(), draws: 0 }
     }
 
     pub fn rate(&self) -> f32 {
@@ -49,6 +74,7 @@ pub fn apply_mask(values: &mut [f32], mask: &[f32]) {
 
 pub struct Dropout {
     name: String,
+    config: DropoutConfig,
     input_shape: Vec<usize>,
     stream: DropoutStream,
     /// The last training mask (empty after inference).
@@ -56,9 +82,11 @@ pub struct Dropout {
 }
 
 impl Dropout {
-    pub fn new(name: &str, input_shape: &[usize], rate: f32, rng: &mut Rng) -> Result<Dropout> {
-        let stream = DropoutStream::new(rate, rng).map_err(|e| Error::invalid_argument(format!("{name}: {}", e.message)))?;
-        Ok(Dropout { name: name.to_string(), input_shape: input_shape.to_vec(), stream, mask: Vec::new() })
+    pub fn new(name: &str, input_shape: &[usize], config: &DropoutConfig, rng: &mut Rng) -> Result<Dropout> {
+        config.validate(name)?;
+        let stream = DropoutStream::new(config.rate, rng);
+        let config = DropoutConfig { name: Some(name.to_string()), ..config.clone() };
+        Ok(Dropout { name: name.to_string(), config, input_shape: input_shape.to_vec(), stream, mask: Vec::new() })
     }
 }
 
@@ -67,8 +95,16 @@ impl Layer for Dropout {
         "dropout"
     }
 
+    fn config(&self) -> LayerConfig {
+        LayerConfig::Dropout(self.config.clone())
+    }
+
     fn output_shape(&self) -> Vec<usize> {
         self.input_shape.clone()
+    }
+
+    fn output_shape_for(&self, input: &[usize]) -> Vec<usize> {
+        input.to_vec()
     }
 
     fn forward(&mut self, x: &Tensor, pass: &Pass<'_>) -> Result<Tensor> {
@@ -77,7 +113,7 @@ impl Layer for Dropout {
             return Ok(x.clone());
         }
         self.mask = self.stream.next_mask(x.len());
-        let mut y = x.to_vec();
+        let mut y = crate::memory::copied(x.as_slice(), &format!("{}'s output", self.name))?;
         apply_mask(&mut y, &self.mask);
         Tensor::from_vec(x.shape(), y)
     }

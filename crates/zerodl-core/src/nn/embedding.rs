@@ -3,14 +3,40 @@
 //! character or word model; its input (ids) has no gradient.
 
 use rand_distr::{Distribution, StandardNormal};
+use serde::{Deserialize, Serialize};
 
+use super::config::LayerConfig;
 use super::layer::{Layer, Param, Pass};
+use crate::memory;
 use crate::random::Rng;
 use crate::shape::{fits, fmt_batch_pattern, fmt_shape};
 use crate::{invalid_arg, Error, ErrorKind, Result, Tensor};
 
+/// An embedding layer's description: the options of `layers.embedding()`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EmbeddingConfig {
+    /// Unique in its model; `embedding_<index>` when not given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Vocabulary size: ids are integers in [0, inputDim) (required, >= 1).
+    pub input_dim: usize,
+    /// Size of each id's vector (required, >= 1).
+    pub output_dim: usize,
+}
+
+impl EmbeddingConfig {
+    pub fn validate(&self, what: &str) -> Result<()> {
+        if self.input_dim == 0 || self.output_dim == 0 {
+            invalid_arg!("{what}: inputDim and outputDim must be integers >= 1, got {} and {}", self.input_dim, self.output_dim);
+        }
+        Ok(())
+    }
+}
+
 pub struct Embedding {
     name: String,
+    config: EmbeddingConfig,
     /// Shape of one sample's ids (e.g. [T]).
     input_shape: Vec<usize>,
     vocab: usize,
@@ -20,12 +46,16 @@ pub struct Embedding {
 }
 
 impl Embedding {
-    pub fn new(name: &str, input_shape: &[usize], vocab: usize, dim: usize, rng: &mut Rng) -> Result<Embedding> {
-        if vocab == 0 || dim == 0 || input_shape.is_empty() {
-            invalid_arg!("{name}: an embedding needs inputDim > 0, outputDim > 0 and an input shape like [timesteps], got {vocab}, {dim}, {}", fmt_shape(input_shape));
+    pub fn new(name: &str, input_shape: &[usize], config: &EmbeddingConfig, rng: &mut Rng) -> Result<Embedding> {
+        config.validate(name)?;
+        if input_shape.is_empty() {
+            invalid_arg!("{name}: an embedding needs ids of shape like [timesteps], got a scalar input shape []");
         }
-        let weight = (0..vocab * dim).map(|_| StandardNormal.sample(rng)).collect();
-        Ok(Embedding { name: name.to_string(), input_shape: input_shape.to_vec(), vocab, dim, params: [Param::new("weight", vec![vocab, dim], weight)], ids: Vec::new() })
+        let (vocab, dim) = (config.input_dim, config.output_dim);
+        let mut weight = Param::zeros(name, "weight", vec![vocab, dim])?;
+        weight.value.iter_mut().for_each(|w| *w = StandardNormal.sample(rng));
+        let config = EmbeddingConfig { name: Some(name.to_string()), ..config.clone() };
+        Ok(Embedding { name: name.to_string(), config, input_shape: input_shape.to_vec(), vocab, dim, params: [weight], ids: Vec::new() })
     }
 }
 
@@ -34,8 +64,16 @@ impl Layer for Embedding {
         "embedding"
     }
 
+    fn config(&self) -> LayerConfig {
+        LayerConfig::Embedding(self.config.clone())
+    }
+
     fn output_shape(&self) -> Vec<usize> {
         self.input_shape.iter().copied().chain([self.dim]).collect()
+    }
+
+    fn output_shape_for(&self, input: &[usize]) -> Vec<usize> {
+        input.iter().copied().chain([self.dim]).collect()
     }
 
     fn forward(&mut self, x: &Tensor, pass: &Pass<'_>) -> Result<Tensor> {
@@ -54,7 +92,7 @@ impl Layer for Embedding {
             })
             .collect::<Result<Vec<_>>>()?;
         let table = &self.params[0].value;
-        let mut out = Vec::with_capacity(ids.len() * self.dim);
+        let mut out = memory::reserve(ids.len().saturating_mul(self.dim), &format!("{}'s output for input {}", self.name, fmt_shape(x.shape())))?;
         for &id in &ids {
             out.extend_from_slice(&table[id * self.dim..(id + 1) * self.dim]);
         }

@@ -1,14 +1,16 @@
 //! Weight initialisers. All randomness comes from the seeded generator passed in.
 
 use rand_distr::{Distribution, Normal, Uniform};
+use serde::{Deserialize, Serialize};
 
 use crate::random::Rng;
-use crate::{invalid_arg, Result};
 
-#[derive(Clone, Copy, Debug, PartialEq)]
+/// Serialized by the names of the API ("glorotUniform", "heNormal", "seedUniform", ...).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub enum Init {
-    /// U(low, high): the seed series uses U(-0.1, 0.1) for fully connected nets.
-    Uniform { low: f32, high: f32 },
+    /// U(-0.1, 0.1): what the seed series uses for fully connected nets.
+    SeedUniform,
     /// Glorot/Xavier uniform: U(-a, a), a = sqrt(6 / (fan_in + fan_out)).
     GlorotUniform,
     /// Glorot/Xavier normal: N(0, 2 / (fan_in + fan_out)).
@@ -21,18 +23,14 @@ pub enum Init {
 }
 
 impl Init {
-    pub fn parse(name: &str) -> Result<Init> {
-        Ok(match name {
-            "seedUniform" => Init::Uniform { low: -0.1, high: 0.1 },
-            "glorotUniform" | "xavierUniform" => Init::GlorotUniform,
-            "glorotNormal" | "xavierNormal" => Init::GlorotNormal,
-            "heUniform" => Init::HeUniform,
-            "heNormal" => Init::HeNormal,
-            "zeros" => Init::Zeros,
-            other => invalid_arg!(
-                "unknown initializer {other:?}; expected one of \"glorotUniform\", \"glorotNormal\", \"heUniform\", \"heNormal\", \"seedUniform\", \"zeros\""
-            ),
-        })
+    /// A dense layer's default kernel initializer (Keras's).
+    pub fn glorot_uniform() -> Init {
+        Init::GlorotUniform
+    }
+
+    /// The default bias initializer.
+    pub fn zeros() -> Init {
+        Init::Zeros
     }
 
     /// Fills `out` for a weight with the given fans.
@@ -47,8 +45,8 @@ impl Init {
             out.iter_mut().for_each(|v| *v = d.sample(rng));
         };
         match self {
-            Init::Uniform { low, high } => {
-                let d = Uniform::new(low, high).expect("low < high");
+            Init::SeedUniform => {
+                let d = Uniform::new(-0.1f32, 0.1).expect("low < high");
                 out.iter_mut().for_each(|v| *v = d.sample(rng));
             }
             Init::GlorotUniform => uniform((6.0 / (fi + fo)).sqrt(), out, rng),
@@ -80,7 +78,7 @@ mod tests {
             (Init::GlorotNormal, (2.0 / 500.0f64).sqrt()),
             (Init::HeUniform, (2.0 / 400.0f64).sqrt()),
             (Init::HeNormal, (2.0 / 400.0f64).sqrt()),
-            (Init::Uniform { low: -0.1, high: 0.1 }, 0.2 / 12f64.sqrt()),
+            (Init::SeedUniform, 0.2 / 12f64.sqrt()),
         ];
         for (init, want) in cases {
             init.fill(&mut w, fan_in, fan_out, &mut rng(3));
@@ -95,6 +93,7 @@ mod tests {
         Init::HeNormal.fill(&mut a, 8, 8, &mut rng(9));
         Init::HeNormal.fill(&mut b, 8, 8, &mut rng(9));
         assert_eq!(a, b);
-        assert!(Init::parse("orthogonal").is_err());
+        assert!(crate::json::typed::<Init>(&serde_json::json!("orthogonal"), "init").is_err());
+        assert_eq!(crate::json::typed::<Init>(&serde_json::json!("heNormal"), "init").unwrap(), Init::HeNormal);
     }
 }

@@ -2,7 +2,10 @@
 //! parameters (value and gradient, PyTorch's names and layouts).
 
 use super::activation::Activation;
+use super::config::LayerConfig;
 use super::recurrent::Recurrent;
+use crate::memory;
+use crate::shape::numel;
 use crate::{Result, Tensor};
 
 /// A trainable tensor of a layer: its PyTorch name ("weight", "bias_hh_l1_reverse"), shape,
@@ -16,9 +19,15 @@ pub struct Param {
 }
 
 impl Param {
-    pub fn new(name: impl Into<String>, shape: Vec<usize>, value: Vec<f32>) -> Param {
-        let grad = vec![0.0; value.len()];
-        Param { name: name.into(), shape, value, grad }
+    /// A parameter of `shape`, all zeros (the layer's initializer fills it), value and gradient
+    /// reserved fallibly: a layer too big for memory is an `ERR_OUT_OF_MEMORY` error.
+    pub fn zeros(layer: &str, name: impl Into<String>, shape: Vec<usize>) -> Result<Param> {
+        let name = name.into();
+        let what = format!("{layer}'s {name} {:?}", shape);
+        let len = numel(&shape)?;
+        let value = memory::zeroed(len, &what)?;
+        let grad = memory::zeroed(len, &what)?;
+        Ok(Param { name, shape, value, grad })
     }
 }
 
@@ -45,8 +54,16 @@ pub trait Layer: Send {
     /// The layer kind, e.g. "dense".
     fn kind(&self) -> &'static str;
 
+    /// The layer's full description: its options, including those taken by default, and its
+    /// name. `config().build(...)` makes the same layer (with new weights).
+    fn config(&self) -> LayerConfig;
+
     /// Shape of one output sample (the batch dimension left out; `shape::ANY` for free sizes).
     fn output_shape(&self) -> Vec<usize>;
+
+    /// Shape of one output sample for an input sample of shape `input` (which fits the layer):
+    /// `output_shape` with its free sizes resolved.
+    fn output_shape_for(&self, input: &[usize]) -> Vec<usize>;
 
     /// Runs the layer on a batch. A training pass keeps what `backward` needs.
     fn forward(&mut self, x: &Tensor, pass: &Pass<'_>) -> Result<Tensor>;

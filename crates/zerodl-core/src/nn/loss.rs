@@ -6,6 +6,8 @@
 
 use std::sync::OnceLock;
 
+use serde::{Deserialize, Serialize};
+
 use super::activation::Activation;
 use crate::kernels::simd::{self, UnaryOp};
 use crate::kernels::CPtr;
@@ -13,13 +15,21 @@ use crate::parallel;
 use crate::shape::fmt_shape;
 use crate::{invalid_arg, Error, Result, Tensor};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Serialized by the names of the API ("meanSquaredError", ...).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub enum Loss {
     /// mean((y - t)^2) over every element (PyTorch's MSELoss).
     MeanSquaredError,
-    /// Softmax cross-entropy; targets are class indices [batch] or distributions [batch, classes].
-    CrossEntropy,
+    /// Softmax cross-entropy against distributions shaped like the output (one-hot rows, or
+    /// probabilities: non-negative, summing to 1).
+    #[serde(rename = "categoricalCrossentropy")]
+    CategoricalCrossEntropy,
+    /// Softmax cross-entropy against integer class labels, one per output row.
+    #[serde(rename = "sparseCategoricalCrossentropy")]
+    SparseCategoricalCrossEntropy,
     /// Sigmoid binary cross-entropy; targets in [0, 1], shaped like the output.
+    #[serde(rename = "binaryCrossentropy")]
     BinaryCrossEntropy,
 }
 
@@ -64,69 +74,103 @@ enum Targets<'a> {
 }
 
 impl Loss {
-    pub fn parse(name: &str) -> Result<Loss> {
-        Ok(match name {
-            "meanSquaredError" | "mse" => Loss::MeanSquaredError,
-            "categoricalCrossentropy" | "sparseCategoricalCrossentropy" | "crossEntropy" => Loss::CrossEntropy,
-            "binaryCrossentropy" => Loss::BinaryCrossEntropy,
-            other => invalid_arg!(
-                "unknown loss {other:?}; expected one of \"meanSquaredError\", \"categoricalCrossentropy\", \"sparseCategoricalCrossentropy\", \"binaryCrossentropy\""
-            ),
-        })
+    /// The name of the API ("sparseCategoricalCrossentropy").
+    pub fn name(self) -> &'static str {
+        match self {
+            Loss::MeanSquaredError => "meanSquaredError",
+            Loss::CategoricalCrossEntropy => "categoricalCrossentropy",
+            Loss::SparseCategoricalCrossEntropy => "sparseCategoricalCrossentropy",
+            Loss::BinaryCrossEntropy => "binaryCrossentropy",
+        }
+    }
+
+    /// Whether `accuracy` means something for this loss.
+    pub fn is_classification(self) -> bool {
+        self != Loss::MeanSquaredError
+    }
+
+    fn is_cross_entropy(self) -> bool {
+        matches!(self, Loss::CategoricalCrossEntropy | Loss::SparseCategoricalCrossEntropy)
     }
 
     /// Checks that the model's last activation suits this loss.
     pub fn check_output_activation(self, act: Activation) -> Result<()> {
         match (self, act) {
-            (Loss::CrossEntropy, Activation::Softmax | Activation::Identity)
-            | (Loss::BinaryCrossEntropy, Activation::Sigmoid | Activation::Identity)
-            | (Loss::MeanSquaredError, _) => Ok(()),
-            (Loss::CrossEntropy, a) => invalid_arg!("cross-entropy needs a last layer with \"softmax\" (or \"linear\" logits), got \"{}\"", a.name()),
-            (Loss::BinaryCrossEntropy, a) => invalid_arg!("binary cross-entropy needs a last layer with \"sigmoid\" (or \"linear\" logits), got \"{}\"", a.name()),
+            (Loss::MeanSquaredError, _) | (Loss::BinaryCrossEntropy, Activation::Sigmoid | Activation::Identity) => Ok(()),
+            (l, Activation::Softmax | Activation::Identity) if l.is_cross_entropy() => Ok(()),
+            (Loss::BinaryCrossEntropy, a) => invalid_arg!("binaryCrossentropy needs a last layer with \"sigmoid\" (or \"linear\" logits), got \"{}\"", a.name()),
+            (l, a) => invalid_arg!("{} needs a last layer with \"softmax\" (or \"linear\" logits), got \"{}\"", l.name(), a.name()),
         }
     }
 
     /// Reads targets for outputs of shape `out_shape` (rows = all but the last axis, e.g. batch, or
-    /// batch x time for a sequence model; classes / features on the last axis).
+    /// batch x time for a sequence model; classes / features on the last axis), checking that
+    /// they are in the format this loss expects. Masked rows are not read.
     fn targets<'a>(self, target: &'a Tensor, out_shape: &[usize], mask: Option<&[bool]>) -> Result<Targets<'a>> {
         let shape = target.shape();
         let (rows_shape, width) = out_shape.split_at(out_shape.len() - 1);
         let width = width[0];
-        let flat_ok = shape == out_shape || (width == 1 && shape == rows_shape);
+        let counted = |row: usize| mask.is_none_or(|m| m[row]);
+        let name = self.name();
         match self {
-            Loss::CrossEntropy if shape == rows_shape => {
+            Loss::SparseCategoricalCrossEntropy => {
+                if shape != rows_shape {
+                    if shape == out_shape {
+                        invalid_arg!("{name} expects integer class labels of shape {} (one per output row), got targets of shape {} like one-hot rows; use categoricalCrossentropy for one-hot or probability targets", fmt_shape(rows_shape), fmt_shape(shape));
+                    }
+                    return Err(Error::shape_mismatch(format!("{name} expects integer class labels of shape {} for model outputs of shape {}, got targets of shape {}", fmt_shape(rows_shape), fmt_shape(out_shape), fmt_shape(shape))));
+                }
                 let idx = target
                     .as_slice()
                     .iter()
                     .enumerate()
                     .map(|(i, &v)| {
-                        if mask.is_some_and(|m| !m[i]) {
+                        if !counted(i) {
                             return Ok(0); // a padded step: its label is never read
                         }
                         if v.fract() != 0.0 || v < 0.0 || v >= width as f32 || !v.is_finite() {
-                            invalid_arg!("labels must be integers in [0, {width}), got {v} at index {i}");
+                            invalid_arg!("{name} expects integer class labels in [0, {width}), got {v} at index {i}");
                         }
                         Ok(v as usize)
                     })
                     .collect::<Result<Vec<_>>>()?;
                 Ok(Targets::Indices(idx))
             }
-            _ if flat_ok => {
-                if self == Loss::BinaryCrossEntropy {
-                    let counted = |i: usize| mask.is_none_or(|m| m[i / width]);
-                    if let Some((i, v)) = target.as_slice().iter().enumerate().find(|&(i, v)| counted(i) && !(0.0..=1.0).contains(v)) {
-                        invalid_arg!("binary cross-entropy targets must be in [0, 1], got {v} at index {i}");
+            Loss::CategoricalCrossEntropy => {
+                if shape != out_shape {
+                    if shape == rows_shape {
+                        invalid_arg!("{name} expects one-hot (or probability) rows of shape {}, got targets of shape {} like integer class labels; use sparseCategoricalCrossentropy for integer labels", fmt_shape(out_shape), fmt_shape(shape));
+                    }
+                    return Err(Error::shape_mismatch(format!("{name} expects one-hot (or probability) rows of shape {} like the model outputs, got targets of shape {}", fmt_shape(out_shape), fmt_shape(shape))));
+                }
+                for (row, t) in target.as_slice().chunks(width.max(1)).enumerate().filter(|&(r, _)| counted(r)) {
+                    if let Some((j, v)) = t.iter().enumerate().find(|&(_, &v)| !(v >= 0.0 && v.is_finite())) {
+                        invalid_arg!("{name} expects target rows of non-negative values summing to 1 (one-hot or probabilities), got {v} at row {row}, column {j}");
+                    }
+                    let sum: f32 = t.iter().sum();
+                    if (sum - 1.0).abs() > 1e-3 {
+                        invalid_arg!("{name} expects target rows of non-negative values summing to 1 (one-hot or probabilities), got a row summing to {sum} at row {row}");
                     }
                 }
                 Ok(Targets::Dense(target.as_slice()))
             }
-            _ => Err(Error::shape_mismatch(format!(
-                "targets of shape {} do not match model outputs of shape {}{}",
-                fmt_shape(shape),
-                fmt_shape(out_shape),
-                if self == Loss::CrossEntropy { format!(" (or class indices of shape {})", fmt_shape(rows_shape)) } else { String::new() }
-            ))),
+            Loss::MeanSquaredError | Loss::BinaryCrossEntropy => {
+                if shape != out_shape && !(width == 1 && shape == rows_shape) {
+                    return Err(Error::shape_mismatch(format!("{name} expects targets shaped like the model outputs {}, got targets of shape {}", fmt_shape(out_shape), fmt_shape(shape))));
+                }
+                let bad = |v: f32| if self == Loss::BinaryCrossEntropy { !(0.0..=1.0).contains(&v) } else { !v.is_finite() };
+                if let Some((i, v)) = target.as_slice().iter().enumerate().find(|&(i, &v)| counted(i / width.max(1)) && bad(v)) {
+                    let want = if self == Loss::BinaryCrossEntropy { "values in [0, 1]" } else { "finite values" };
+                    invalid_arg!("{name} expects targets of {want}, got {v} at index {i}");
+                }
+                Ok(Targets::Dense(target.as_slice()))
+            }
         }
+    }
+
+    /// Checks targets for outputs of shape `out_shape` (see `compute`) without computing anything.
+    pub fn check_targets(self, target: &Tensor, out_shape: &[usize], mask: Option<&[bool]>) -> Result<()> {
+        self.targets(target, out_shape, mask).map(|_| ())
     }
 
     /// Loss, gradient and accuracy counts in one pass over the targets.
@@ -137,7 +181,7 @@ impl Loss {
         let counted = |row: usize| mask.is_none_or(|m| m[row]);
         let rows = output.len() / width.max(1);
         let count = (0..rows).filter(|&r| counted(r)).count().max(1);
-        let mut grad = vec![0.0f32; output.len()];
+        let mut grad = crate::memory::zeroed(output.len(), "the loss gradient")?;
         let mut value = 0.0f64;
         let mut correct = 0usize;
         match self {
@@ -152,7 +196,7 @@ impl Loss {
                 }
                 Ok(LossOutput { value: value / f64::from(n), grad, fused: false, correct: None, rows: count })
             }
-            Loss::CrossEntropy => {
+            Loss::CategoricalCrossEntropy | Loss::SparseCategoricalCrossEntropy => {
                 // Logits: the softmax layer's pre-activation, or the raw output of a linear layer.
                 let logits = if act == Activation::Softmax { preactivation.unwrap_or(output) } else { output };
                 // A softmax layer's output already is softmax(z): p - t needs no exp then.
@@ -293,17 +337,17 @@ mod tests {
         let z = [1.0f32, 2.0, 3.0, 1000.0, 0.0, -1000.0];
         let mut p = z.to_vec();
         Activation::Softmax.forward(&mut p, 3);
-        let out = run(Loss::CrossEntropy, &p, Some(&z), Activation::Softmax, &[2, 3], &t(&[2], &[2.0, 0.0])).unwrap();
+        let out = run(Loss::SparseCategoricalCrossEntropy, &p, Some(&z), Activation::Softmax, &[2, 3], &t(&[2], &[2.0, 0.0])).unwrap();
         let want = (-(3.0f64 - (1f64.exp() + 2f64.exp() + 3f64.exp()).ln()) + 0.0) / 2.0;
         assert!((out.value - want).abs() < 1e-6, "{} vs {want}", out.value);
         assert!(out.fused && out.grad.iter().all(|g| g.is_finite()));
         // One-hot targets give the same loss as indices.
         let onehot = t(&[2, 3], &[0.0, 0.0, 1.0, 1.0, 0.0, 0.0]);
-        let same = run(Loss::CrossEntropy, &p, Some(&z), Activation::Softmax, &[2, 3], &onehot).unwrap();
+        let same = run(Loss::CategoricalCrossEntropy, &p, Some(&z), Activation::Softmax, &[2, 3], &onehot).unwrap();
         assert!((same.value - out.value).abs() < 1e-9);
         assert_eq!(same.grad, out.grad);
         // A label whose probability underflows to 0 still gets its finite loss (from the logits).
-        let out = run(Loss::CrossEntropy, &p, Some(&z), Activation::Softmax, &[2, 3], &t(&[2], &[2.0, 2.0])).unwrap();
+        let out = run(Loss::SparseCategoricalCrossEntropy, &p, Some(&z), Activation::Softmax, &[2, 3], &t(&[2], &[2.0, 2.0])).unwrap();
         let want = (-(3.0f64 - (1f64.exp() + 2f64.exp() + 3f64.exp()).ln()) + 2000.0) / 2.0;
         assert!((out.value - want).abs() < 1e-4, "{} vs {want}", out.value);
     }
@@ -317,8 +361,8 @@ mod tests {
         let mut p = z.clone();
         Activation::Softmax.forward(&mut p, width);
         let labels = t(&[rows], &(0..rows).map(|i| (i * 7 % width) as f32).collect::<Vec<_>>());
-        let from_p = run(Loss::CrossEntropy, &p, Some(&z), Activation::Softmax, &[rows, width], &labels).unwrap();
-        let from_z = run(Loss::CrossEntropy, &z, None, Activation::Identity, &[rows, width], &labels).unwrap();
+        let from_p = run(Loss::SparseCategoricalCrossEntropy, &p, Some(&z), Activation::Softmax, &[rows, width], &labels).unwrap();
+        let from_z = run(Loss::SparseCategoricalCrossEntropy, &z, None, Activation::Identity, &[rows, width], &labels).unwrap();
         // The mean of -ln softmax(z)[label], row by row in f64.
         let want = z.chunks(width).enumerate().map(|(i, z)| {
             let z: Vec<f64> = z.iter().map(|&v| f64::from(v)).collect();
@@ -335,12 +379,30 @@ mod tests {
     #[test]
     fn labels_out_of_range_and_bad_shapes_are_typed_errors() {
         let p = [0.5f32, 0.5, 0.5, 0.5];
-        let err = run(Loss::CrossEntropy, &p, None, Activation::Softmax, &[2, 2], &t(&[2], &[0.0, 2.0])).err().unwrap();
+        let err = run(Loss::SparseCategoricalCrossEntropy, &p, None, Activation::Softmax, &[2, 2], &t(&[2], &[0.0, 2.0])).err().unwrap();
         assert_eq!(err.code(), "ERR_INVALID_ARGUMENT");
         assert!(err.message.contains("[0, 2)") && err.message.contains("got 2 at index 1"), "{err}");
         let err = run(Loss::MeanSquaredError, &p, None, Activation::Identity, &[2, 2], &t(&[4], &[0.0; 4])).err().unwrap();
         assert_eq!(err.code(), "ERR_SHAPE_MISMATCH");
         assert!(err.message.contains("[4]") && err.message.contains("[2, 2]"), "{err}");
+    }
+
+    #[test]
+    fn targets_must_be_in_the_format_of_the_loss() {
+        let p = [0.5f32, 0.5, 0.5, 0.5];
+        let sparse = Loss::SparseCategoricalCrossEntropy;
+        let dense = Loss::CategoricalCrossEntropy;
+        let err = run(sparse, &p, None, Activation::Softmax, &[2, 2], &t(&[2, 2], &[1.0, 0.0, 0.0, 1.0])).err().unwrap();
+        assert!(err.message.contains("integer class labels of shape [2]") && err.message.contains("use categoricalCrossentropy"), "{err}");
+        let err = run(dense, &p, None, Activation::Softmax, &[2, 2], &t(&[2], &[1.0, 0.0])).err().unwrap();
+        assert!(err.message.contains("one-hot (or probability) rows of shape [2, 2]") && err.message.contains("use sparseCategoricalCrossentropy"), "{err}");
+        for (bad, what) in [([0.0f32, 0.0, 0.0, 1.0], "summing to 0 at row 0"), ([-1.0, 2.0, 0.0, 1.0], "got -1 at row 0, column 0")] {
+            let err = run(dense, &p, None, Activation::Softmax, &[2, 2], &t(&[2, 2], &bad)).err().unwrap();
+            assert!(err.code() == "ERR_INVALID_ARGUMENT" && err.message.contains(what), "{err}");
+        }
+        assert!(run(dense, &p, None, Activation::Softmax, &[2, 2], &t(&[2, 2], &[0.25, 0.75, 0.0, 1.0])).is_ok(), "probabilities");
+        let err = run(Loss::MeanSquaredError, &p, None, Activation::Identity, &[2, 2], &t(&[2, 2], &[0.0, f32::NAN, 0.0, 0.0])).err().unwrap();
+        assert!(err.message.contains("finite values, got NaN at index 1"), "{err}");
     }
 
     #[test]
@@ -356,7 +418,7 @@ mod tests {
     #[test]
     fn accuracy_counts_argmax_hits() {
         let y = [0.1f32, 0.9, 0.8, 0.2, 0.3, 0.7];
-        let c = run(Loss::CrossEntropy, &y, None, Activation::Softmax, &[3, 2], &t(&[3], &[1.0, 0.0, 0.0])).unwrap().correct.unwrap();
+        let c = run(Loss::SparseCategoricalCrossEntropy, &y, None, Activation::Softmax, &[3, 2], &t(&[3], &[1.0, 0.0, 0.0])).unwrap().correct.unwrap();
         assert_eq!((c.correct, c.total), (2, 3));
         assert_eq!(run(Loss::MeanSquaredError, &y, None, Activation::Identity, &[3, 2], &t(&[3, 2], &y)).unwrap().correct, None);
     }
@@ -368,9 +430,9 @@ mod tests {
         let mask = [true, false, true];
         let target = t(&[3], &[0.0, 99.0, 1.0]);
         let input = LossInput { output: &z, preactivation: None, activation: Activation::Identity, shape: &[3, 2], target: &target, mask: Some(&mask) };
-        let masked = Loss::CrossEntropy.compute(&input).unwrap();
+        let masked = Loss::SparseCategoricalCrossEntropy.compute(&input).unwrap();
         let kept = t(&[2], &[0.0, 1.0]);
-        let alone = run(Loss::CrossEntropy, &[1.0, -1.0, 0.5, 2.0], None, Activation::Identity, &[2, 2], &kept).unwrap();
+        let alone = run(Loss::SparseCategoricalCrossEntropy, &[1.0, -1.0, 0.5, 2.0], None, Activation::Identity, &[2, 2], &kept).unwrap();
         assert!((masked.value - alone.value).abs() < 1e-9);
         assert_eq!(masked.grad[2..4], [0.0, 0.0]);
         assert_eq!([&masked.grad[..2], &masked.grad[4..]].concat(), alone.grad);
@@ -381,8 +443,9 @@ mod tests {
 
     #[test]
     fn unknown_names_and_wrong_activations_are_rejected() {
-        assert!(Loss::parse("hinge").is_err());
-        assert!(Loss::CrossEntropy.check_output_activation(Activation::Relu).is_err());
+        assert!(crate::json::typed::<Loss>(&serde_json::json!("hinge"), "loss").is_err());
+        assert_eq!(crate::json::typed::<Loss>(&serde_json::json!("binaryCrossentropy"), "loss").unwrap(), Loss::BinaryCrossEntropy);
+        assert!(Loss::SparseCategoricalCrossEntropy.check_output_activation(Activation::Relu).is_err());
         assert!(Loss::BinaryCrossEntropy.check_output_activation(Activation::Sigmoid).is_ok());
     }
 }

@@ -2,6 +2,7 @@
 //! losses, optimizers, initialisers, the sequential model and gradient checking.
 
 pub mod activation;
+pub mod config;
 pub mod dense;
 pub mod dropout;
 pub mod embedding;
@@ -15,15 +16,16 @@ pub mod recurrent;
 pub mod perceptron;
 
 pub use activation::Activation;
+pub use config::{LayerConfig, Metric, SequentialConfig, TrainingConfig};
 pub use dense::{Dense, DenseConfig};
-pub use dropout::Dropout;
-pub use embedding::Embedding;
+pub use dropout::{Dropout, DropoutConfig};
+pub use embedding::{Embedding, EmbeddingConfig};
 pub use init::Init;
 pub use layer::{Layer, Param, Pass};
 pub use loss::Loss;
-pub use model::{BatchStats, Inputs, Sequential, Training};
-pub use optim::{Optimizer, OptimizerConfig};
-pub use perceptron::{Perceptron, PerceptronActivation, PerceptronTraining};
+pub use model::{lengths_from, BatchStats, Dataset, Inputs, Sequential, Training};
+pub use optim::{AdamConfig, Optimizer, OptimizerConfig, SgdConfig};
+pub use perceptron::{Perceptron, PerceptronActivation, PerceptronTraining, UnitConfig, UnitKind};
 
 #[cfg(test)]
 mod tests;

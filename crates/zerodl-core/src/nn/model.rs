@@ -1,11 +1,18 @@
 //! A sequential model: layers in order, a loss, an optimizer. One call runs a whole training step
 //! (forward, loss, backward, clipping, update), so the JS side crosses into Rust once per batch.
+//! The model is built from its description (`SequentialConfig`) and gives it back, and owns the
+//! model-level logic the bindings need: data set checks before training, batches gathered by
+//! row, evaluation over a data set, parameters by name.
 
+use super::config::{LayerConfig, SequentialConfig, TrainingConfig, DESCRIPTION_VERSION, SEQUENTIAL_FORMAT};
 use super::layer::{Layer, Param, Pass};
-use super::loss::{Correct, Loss, LossInput, LossOutput};
+use super::loss::{Correct, LossInput, LossOutput};
 use super::optim::{clip_grad_norm, grad_norm, Optimizer};
-use crate::shape::{fits, fmt_batch_pattern, fmt_shape};
-use crate::{Error, ErrorKind, Result, Tensor};
+use super::recurrent::Recurrent;
+use crate::ops::gather_rows;
+use crate::random;
+use crate::shape::{fits, fmt_batch_pattern, fmt_shape, ANY};
+use crate::{invalid_arg, Error, ErrorKind, Result, Tensor};
 
 /// What one batch did.
 #[derive(Clone, Copy, Debug, Default)]
@@ -47,17 +54,99 @@ pub struct Sequential {
     training: Option<Training>,
 }
 
-/// Set by `compile`.
+/// Set by `compile`: the configuration and the optimizer's state.
 pub struct Training {
-    pub loss: Loss,
+    pub config: TrainingConfig,
     pub optimizer: Optimizer,
-    /// Clip gradients to this global norm before each update.
-    pub clip_norm: Option<f32>,
+}
+
+impl Training {
+    pub fn new(config: TrainingConfig) -> Result<Training> {
+        Ok(Training { optimizer: Optimizer::new(config.optimizer)?, config })
+    }
+}
+
+/// A data set the model trains or is evaluated on: samples, targets, and for padded sequences
+/// each sample's valid length (a rank-1 tensor of whole numbers, gathered with the rows).
+#[derive(Clone, Copy)]
+pub struct Dataset<'a> {
+    pub x: &'a Tensor,
+    pub y: &'a Tensor,
+    pub lengths: Option<&'a Tensor>,
+}
+
+impl Dataset<'_> {
+    /// Samples (rows of x).
+    pub fn len(&self) -> usize {
+        self.x.shape().first().copied().unwrap_or(0)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The rows `rows` of x, y and the lengths.
+    fn rows(&self, rows: &[u32]) -> Result<(Tensor, Tensor, Option<Vec<usize>>)> {
+        let lengths = self.lengths.map(|l| gather_rows(l, rows).and_then(|l| lengths_from(&l))).transpose()?;
+        Ok((gather_rows(self.x, rows)?, gather_rows(self.y, rows)?, lengths))
+    }
+}
+
+/// Sequence lengths from a rank-1 tensor of whole numbers (their range is checked against the
+/// inputs by the model).
+pub fn lengths_from(t: &Tensor) -> Result<Vec<usize>> {
+    if t.rank() != 1 {
+        return Err(Error::shape_mismatch(format!("lengths must be one number per sequence (rank 1), got shape {}", fmt_shape(t.shape()))));
+    }
+    t.as_slice()
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| {
+            if !(v.is_finite() && v.fract() == 0.0 && v >= 0.0) {
+                invalid_arg!("lengths must be whole numbers, got {v} at index {i}");
+            }
+            Ok(v as usize)
+        })
+        .collect()
 }
 
 impl Sequential {
+    /// An empty model for samples of `input_shape` (`shape::ANY` for free sizes); see `add`.
     pub fn new(input_shape: Vec<usize>) -> Sequential {
         Sequential { input_shape, layers: Vec::new(), training: None }
+    }
+
+    /// The model a description describes, its weights drawn from `seed` (layer by layer, in
+    /// order), compiled if the description has a training configuration.
+    pub fn from_config(config: &SequentialConfig, seed: u64) -> Result<Sequential> {
+        let mut model = Sequential::new(config.input_shape.iter().map(|d| d.unwrap_or(ANY)).collect());
+        let mut rng = random::rng(seed);
+        let mut names: Vec<String> = Vec::with_capacity(config.layers.len());
+        for (i, layer) in config.layers.iter().enumerate() {
+            let name = layer.name().map_or_else(|| format!("{}_{i}", layer.kind()), str::to_string);
+            if let Some(j) = names.iter().position(|n| *n == name) {
+                invalid_arg!("layer names must be unique in a model; {name:?} is the name of layers {j} and {i}");
+            }
+            let built = layer.build(&name, &model.next_input_shape(), &mut rng)?;
+            names.push(name);
+            model.add(built);
+        }
+        if let Some(training) = &config.training {
+            model.compile(Training::new(training.clone())?)?;
+        }
+        Ok(model)
+    }
+
+    /// The model's full description: every layer's options (defaults included) and names, and
+    /// the training configuration once compiled. `from_config` of it builds the same model.
+    pub fn config(&self) -> SequentialConfig {
+        SequentialConfig {
+            format: SEQUENTIAL_FORMAT.to_string(),
+            version: DESCRIPTION_VERSION,
+            input_shape: self.input_shape.iter().map(|&d| (d != ANY).then_some(d)).collect(),
+            layers: self.layers.iter().map(|l| l.config()).collect::<Vec<LayerConfig>>(),
+            training: self.training.as_ref().map(|t| t.config.clone()),
+        }
     }
 
     /// Shape of one sample entering the next layer to be added.
@@ -83,9 +172,14 @@ impl Sequential {
 
     pub fn compile(&mut self, training: Training) -> Result<()> {
         let last = self.layers.last().ok_or_else(|| Error::invalid_argument("a model needs at least one layer"))?;
-        training.loss.check_output_activation(last.output_activation())?;
+        training.config.loss.check_output_activation(last.output_activation())?;
         self.training = Some(training);
         Ok(())
+    }
+
+    /// Shape of one output sample for input samples of shape `input` (fitting the model).
+    pub fn output_shape_for(&self, input: &[usize]) -> Vec<usize> {
+        self.layers.iter().fold(input.to_vec(), |shape, l| l.output_shape_for(&shape))
     }
 
     pub fn is_compiled(&self) -> bool {
@@ -115,10 +209,18 @@ impl Sequential {
         Ok(())
     }
 
-    /// Runs every layer; `training` keeps what backward needs (and applies dropout).
+    /// Runs every layer; `training` keeps what backward needs (and applies dropout). A batch of
+    /// no samples gives an empty result of the output's shape.
     pub fn forward<'a>(&mut self, inputs: impl Into<Inputs<'a>>, training: bool) -> Result<Tensor> {
         let inputs = inputs.into();
         self.check_input(&inputs)?;
+        if inputs.x.shape()[0] == 0 {
+            if training {
+                invalid_arg!("training needs at least one sample, got inputs of shape {}", fmt_shape(inputs.x.shape()));
+            }
+            let shape: Vec<usize> = std::iter::once(0).chain(self.output_shape_for(&inputs.x.shape()[1..])).collect();
+            return Tensor::from_vec(&shape, Vec::new());
+        }
         let pass = Pass { training, lengths: inputs.lengths };
         let mut h = inputs.x.clone();
         for layer in &mut self.layers {
@@ -134,13 +236,17 @@ impl Sequential {
     /// Forward and loss. With lengths, per-step outputs ([batch, timesteps, ...]) of padded steps
     /// are left out of the loss.
     fn forward_loss(&mut self, inputs: &Inputs<'_>, y: &Tensor, training: bool) -> Result<LossOutput> {
-        let loss = self.training()?.loss;
+        let loss = self.training()?.config.loss;
+        let batch = inputs.x.shape().first().copied().unwrap_or(0);
+        if batch == 0 {
+            invalid_arg!("{} needs at least one sample, got inputs of shape {}", if training { "training" } else { "evaluation" }, fmt_shape(inputs.x.shape()));
+        }
+        if y.shape().first() != Some(&batch) {
+            return Err(Error::shape_mismatch(format!("needs one target per sample: inputs {} have {batch} samples, targets have shape {}", fmt_shape(inputs.x.shape()), fmt_shape(y.shape()))));
+        }
         let out = self.forward(*inputs, training)?;
         let shape = out.shape();
-        let mask: Option<Vec<bool>> = inputs.lengths.filter(|_| shape.len() == 3 && shape[1] == inputs.x.shape()[1]).map(|lengths| {
-            let steps = shape[1];
-            lengths.iter().flat_map(|&len| (0..steps).map(move |t| t < len)).collect()
-        });
+        let mask = step_mask(inputs, shape);
         let last = self.layers.last().expect("compiled models have layers");
         loss.compute(&LossInput {
             output: out.as_slice(),
@@ -186,7 +292,7 @@ impl Sequential {
         }
         let training = self.training.as_mut().expect("checked by compute_gradients");
         let mut params: Vec<&mut Param> = self.layers.iter_mut().flat_map(|l| l.params_mut().iter_mut()).collect();
-        let norm = match training.clip_norm {
+        let norm = match training.config.clip_norm {
             Some(max) => clip_grad_norm(&mut params, max),
             None => grad_norm(&params),
         };
@@ -211,6 +317,98 @@ impl Sequential {
         Ok(self.forward_loss(&inputs.into(), y, true)?.value)
     }
 
+    /// Checks a whole data set before any work (a mistake must not cost an epoch): the inputs
+    /// fit the model and are finite, there is one target (and length) per sample, and the
+    /// targets are in the format the loss expects. `what` names the data ("validationData").
+    pub fn check_dataset(&self, data: &Dataset<'_>, what: &str) -> Result<()> {
+        let loss = self.training()?.config.loss;
+        let in_context = |e: Error| Error::new(e.kind, format!("{what}: {}", e.message));
+        let lengths = data.lengths.map(lengths_from).transpose().map_err(in_context)?;
+        let inputs = Inputs::with_lengths(data.x, lengths.as_deref());
+        self.check_input(&inputs).map_err(in_context)?;
+        let n = data.len();
+        if n == 0 {
+            return Err(in_context(Error::invalid_argument(format!("needs at least one sample, got x of shape {}", fmt_shape(data.x.shape())))));
+        }
+        if data.y.shape().first() != Some(&n) {
+            return Err(in_context(Error::shape_mismatch(format!("needs one target per sample: x has {n} samples (shape {}), y has shape {}", fmt_shape(data.x.shape()), fmt_shape(data.y.shape())))));
+        }
+        let out_shape: Vec<usize> = std::iter::once(n).chain(self.output_shape_for(&data.x.shape()[1..])).collect();
+        let mask = step_mask(&inputs, &out_shape);
+        loss.check_targets(data.y, &out_shape, mask.as_deref()).map_err(in_context)
+    }
+
+    /// One training step on the rows `rows` of a data set.
+    pub fn train_rows(&mut self, data: &Dataset<'_>, rows: &[u32]) -> Result<BatchStats> {
+        let (x, y, lengths) = data.rows(rows)?;
+        self.train_step(Inputs::with_lengths(&x, lengths.as_deref()), &y)
+    }
+
+    /// Mean loss and accuracy counts over a whole data set, `batch_size` rows at a time; each
+    /// batch's mean weighs by the rows it is over, so padded steps weigh nothing.
+    pub fn evaluate_dataset(&mut self, data: &Dataset<'_>, batch_size: usize) -> Result<BatchStats> {
+        let n = data.len();
+        if n == 0 {
+            invalid_arg!("evaluation needs at least one sample, got x of shape {}", fmt_shape(data.x.shape()));
+        }
+        let batch_size = batch_size.max(1);
+        let (mut total, mut loss_sum, mut correct) = (BatchStats::default(), 0.0f64, None::<Correct>);
+        for start in (0..n).step_by(batch_size) {
+            let rows: Vec<u32> = (start..(start + batch_size).min(n)).map(|i| i as u32).collect();
+            let (x, y, lengths) = data.rows(&rows)?;
+            let stats = self.evaluate(Inputs::with_lengths(&x, lengths.as_deref()), &y)?;
+            loss_sum += stats.loss * stats.rows as f64;
+            if let Some(c) = stats.correct {
+                let sum = correct.get_or_insert_with(Correct::default);
+                sum.correct += c.correct;
+                sum.total += c.total;
+            }
+            total.samples += stats.samples;
+            total.rows += stats.rows;
+        }
+        total.loss = loss_sum / total.rows.max(1) as f64;
+        total.correct = correct;
+        Ok(total)
+    }
+
+    /// The parameter `name` ("0.weight"), or an error listing the model's names.
+    pub fn param(&self, name: &str) -> Result<&Param> {
+        let params = self.named_params();
+        match params.iter().position(|(n, _)| n == name) {
+            Some(i) => Ok(params[i].1),
+            None => Err(self.unknown_param(name)),
+        }
+    }
+
+    /// Sets parameter `name` from a tensor of its shape with finite values.
+    pub fn set_param(&mut self, name: &str, value: &Tensor) -> Result<()> {
+        let unknown = self.unknown_param(name);
+        let mut params = self.named_params_mut();
+        let (_, p) = params.iter_mut().find(|(n, _)| n == name).ok_or(unknown)?;
+        if value.shape() != p.shape.as_slice() {
+            return Err(Error::shape_mismatch(format!("weight {name:?} has shape {}, got a tensor of shape {}", fmt_shape(&p.shape), fmt_shape(value.shape()))));
+        }
+        if let Some(i) = value.first_non_finite() {
+            return Err(Error::new(ErrorKind::NonFinite, format!("weight {name:?} value has {} at flat index {i}", value.as_slice()[i])));
+        }
+        p.value.copy_from_slice(value.as_slice());
+        Ok(())
+    }
+
+    fn unknown_param(&self, name: &str) -> Error {
+        let names: Vec<String> = self.named_params().into_iter().map(|(n, _)| n).collect();
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        Error::invalid_argument(format!("unknown weight {name:?}{}; this model has {}", crate::json::suggestion(name, &refs), names.join(", ")))
+    }
+
+    /// Recurrent layer `index`, for its state.
+    pub fn recurrent_mut(&mut self, index: usize) -> Result<&mut Recurrent> {
+        let count = self.layers.len();
+        let layer = self.layers.get_mut(index).ok_or_else(|| Error::invalid_argument(format!("layer index {index} is out of range for {count} layers")))?;
+        let (kind, name) = (layer.kind(), layer.config().name().unwrap_or_default().to_string());
+        layer.as_recurrent_mut().ok_or_else(|| Error::invalid_argument(format!("layer {index} ({name:?}) is a {kind} layer and has no recurrent state")))
+    }
+
     /// Every parameter, named `"<layer index>.<name>"` like a PyTorch nn.Sequential state_dict.
     pub fn named_params(&self) -> Vec<(String, &Param)> {
         self.layers
@@ -227,4 +425,11 @@ impl Sequential {
             .flat_map(|(i, l)| l.params_mut().iter_mut().map(move |p| (format!("{i}.{}", p.name), p)))
             .collect()
     }
+}
+
+/// With lengths, which rows of per-step outputs ([batch, timesteps, ...], steps as in the
+/// input) count: the valid steps of each sequence.
+fn step_mask(inputs: &Inputs<'_>, out_shape: &[usize]) -> Option<Vec<bool>> {
+    let steps = *inputs.x.shape().get(1)?;
+    inputs.lengths.filter(|_| out_shape.len() == 3 && out_shape[1] == steps).map(|lengths| lengths.iter().flat_map(|&len| (0..steps).map(move |t| t < len)).collect())
 }

@@ -1,17 +1,104 @@
 //! Optimizers (PyTorch's update rules) and gradient clipping by global norm.
 
+use serde::{Deserialize, Serialize};
+
 use super::layer::Param;
 use crate::{invalid_arg, Error, ErrorKind, Result};
 
-#[derive(Clone, Copy, Debug, PartialEq)]
+/// An optimizer's description: `optimizers.sgd()` / `optimizers.adam()`, tagged by `kind`.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
 pub enum OptimizerConfig {
-    /// SGD with optional momentum / Nesterov momentum and L2 weight decay (torch.optim.SGD).
-    Sgd { learning_rate: f32, momentum: f32, nesterov: bool, weight_decay: f32 },
-    /// Adam (torch.optim.Adam); with `decoupled`, weight decay as in AdamW.
-    Adam { learning_rate: f32, beta1: f32, beta2: f32, epsilon: f32, weight_decay: f32, decoupled: bool },
+    Sgd(SgdConfig),
+    Adam(AdamConfig),
+}
+
+/// SGD with optional momentum / Nesterov momentum and L2 weight decay (torch.optim.SGD).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SgdConfig {
+    /// Default 0.01.
+    #[serde(default = "SgdConfig::default_learning_rate")]
+    pub learning_rate: f32,
+    /// Default 0 (plain SGD).
+    #[serde(default)]
+    pub momentum: f32,
+    /// Default false; needs momentum > 0.
+    #[serde(default)]
+    pub nesterov: bool,
+    /// L2 penalty added to the gradient. Default 0.
+    #[serde(default)]
+    pub weight_decay: f32,
+}
+
+impl SgdConfig {
+    fn default_learning_rate() -> f32 {
+        0.01
+    }
+
+    /// Plain SGD at `learning_rate`.
+    pub fn new(learning_rate: f32) -> SgdConfig {
+        SgdConfig { learning_rate, momentum: 0.0, nesterov: false, weight_decay: 0.0 }
+    }
+}
+
+/// Adam (torch.optim.Adam); with `decoupled_weight_decay`, AdamW.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AdamConfig {
+    /// Default 0.001.
+    #[serde(default = "AdamConfig::default_learning_rate")]
+    pub learning_rate: f32,
+    /// Default 0.9.
+    #[serde(default = "AdamConfig::default_beta1")]
+    pub beta1: f32,
+    /// Default 0.999.
+    #[serde(default = "AdamConfig::default_beta2")]
+    pub beta2: f32,
+    /// Default 1e-8.
+    #[serde(default = "AdamConfig::default_epsilon")]
+    pub epsilon: f32,
+    /// Default 0.
+    #[serde(default)]
+    pub weight_decay: f32,
+    /// Decay the weights directly (AdamW) instead of adding an L2 term. Default false.
+    #[serde(default)]
+    pub decoupled_weight_decay: bool,
+}
+
+impl AdamConfig {
+    fn default_learning_rate() -> f32 {
+        0.001
+    }
+
+    fn default_beta1() -> f32 {
+        0.9
+    }
+
+    fn default_beta2() -> f32 {
+        0.999
+    }
+
+    fn default_epsilon() -> f32 {
+        1e-8
+    }
+
+    /// Adam at `learning_rate`, every other option at its default.
+    pub fn new(learning_rate: f32) -> AdamConfig {
+        AdamConfig { learning_rate, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weight_decay: 0.0, decoupled_weight_decay: false }
+    }
 }
 
 impl OptimizerConfig {
+    /// The option names of the optimizer `kind` ("sgd", "adam").
+    pub fn options_of(kind: &str) -> Option<&'static [&'static str]> {
+        match kind {
+            "sgd" => Some(crate::json::fields::<SgdConfig>()),
+            "adam" => Some(crate::json::fields::<AdamConfig>()),
+            _ => None,
+        }
+    }
+
     pub fn validate(&self) -> Result<()> {
         let finite_nonneg = |name: &str, v: f32| -> Result<()> {
             if !v.is_finite() || v < 0.0 {
@@ -20,7 +107,7 @@ impl OptimizerConfig {
             Ok(())
         };
         match *self {
-            OptimizerConfig::Sgd { learning_rate, momentum, nesterov, weight_decay } => {
+            OptimizerConfig::Sgd(SgdConfig { learning_rate, momentum, nesterov, weight_decay }) => {
                 finite_nonneg("learningRate", learning_rate)?;
                 finite_nonneg("momentum", momentum)?;
                 finite_nonneg("weightDecay", weight_decay)?;
@@ -28,7 +115,7 @@ impl OptimizerConfig {
                     invalid_arg!("nesterov momentum needs momentum > 0, got momentum 0");
                 }
             }
-            OptimizerConfig::Adam { learning_rate, beta1, beta2, epsilon, weight_decay, .. } => {
+            OptimizerConfig::Adam(AdamConfig { learning_rate, beta1, beta2, epsilon, weight_decay, .. }) => {
                 finite_nonneg("learningRate", learning_rate)?;
                 finite_nonneg("weightDecay", weight_decay)?;
                 for (name, b) in [("beta1", beta1), ("beta2", beta2)] {
@@ -37,7 +124,7 @@ impl OptimizerConfig {
                     }
                 }
                 if !epsilon.is_finite() || epsilon <= 0.0 {
-                    invalid_arg!("epsilon must be > 0, got {epsilon}");
+                    invalid_arg!("epsilon must be a finite number > 0, got {epsilon}");
                 }
             }
         }
@@ -71,7 +158,7 @@ impl Optimizer {
         let t = self.step as i32;
         for (i, p) in params.iter().enumerate() {
             if self.first.len() <= i {
-                self.first.push(vec![0.0; p.value.len()]);
+                self.first.push(crate::memory::zeroed(p.value.len(), &format!("the optimizer's state for {}", p.name))?);
                 self.second.push(Vec::new());
                 self.staged.push(Vec::new());
             }
@@ -80,10 +167,10 @@ impl Optimizer {
             w_new.extend_from_slice(&p.value);
             match self.config {
                 // Plain SGD is w -= lr * g: one SIMD pass.
-                OptimizerConfig::Sgd { learning_rate: lr, momentum, weight_decay, .. } if momentum == 0.0 && weight_decay == 0.0 => {
+                OptimizerConfig::Sgd(SgdConfig { learning_rate: lr, momentum, weight_decay, .. }) if momentum == 0.0 && weight_decay == 0.0 => {
                     crate::kernels::simd::axpy(-lr, &p.grad, w_new);
                 }
-                OptimizerConfig::Sgd { learning_rate: lr, momentum: mu, nesterov, weight_decay: wd } => {
+                OptimizerConfig::Sgd(SgdConfig { learning_rate: lr, momentum: mu, nesterov, weight_decay: wd }) => {
                     let v = &mut self.first[i];
                     for ((w, &g), v) in w_new.iter_mut().zip(&p.grad).zip(v.iter_mut()) {
                         let g = g + wd * *w;
@@ -96,9 +183,9 @@ impl Optimizer {
                         *w -= lr * update;
                     }
                 }
-                OptimizerConfig::Adam { learning_rate: lr, beta1: b1, beta2: b2, epsilon: eps, weight_decay: wd, decoupled } => {
+                OptimizerConfig::Adam(AdamConfig { learning_rate: lr, beta1: b1, beta2: b2, epsilon: eps, weight_decay: wd, decoupled_weight_decay: decoupled }) => {
                     if self.second[i].is_empty() {
-                        self.second[i] = vec![0.0; p.value.len()];
+                        self.second[i] = crate::memory::zeroed(p.value.len(), &format!("the optimizer's state for {}", p.name))?;
                     }
                     let (m, v) = (&mut self.first[i], &mut self.second[i]);
                     let (c1, c2) = (1.0 - b1.powi(t), 1.0 - b2.powi(t));
@@ -160,9 +247,18 @@ mod tests {
     use super::*;
 
     fn param(v: &[f32], g: &[f32]) -> Param {
-        let mut p = Param::new("w", vec![v.len()], v.to_vec());
+        let mut p = Param::zeros("test", "w", vec![v.len()]).unwrap();
+        p.value = v.to_vec();
         p.grad = g.to_vec();
         p
+    }
+
+    fn sgd(learning_rate: f32, momentum: f32, nesterov: bool, weight_decay: f32) -> OptimizerConfig {
+        OptimizerConfig::Sgd(SgdConfig { learning_rate, momentum, nesterov, weight_decay })
+    }
+
+    fn adam(learning_rate: f32, beta1: f32, weight_decay: f32, decoupled_weight_decay: bool) -> OptimizerConfig {
+        OptimizerConfig::Adam(AdamConfig { learning_rate, beta1, weight_decay, decoupled_weight_decay, ..AdamConfig::new(0.0) })
     }
 
     #[test]
@@ -171,7 +267,7 @@ mod tests {
         // plain: v1 = 1, w1 = -0.1; v2 = 1.9, w2 = -0.29.
         // nesterov: step uses g + mu v: 1.9 then 1 + 0.9 * 1.9 = 2.71 -> w2 = -0.19 - 0.271.
         for (nesterov, want) in [(false, -0.29f32), (true, -0.461)] {
-            let mut opt = Optimizer::new(OptimizerConfig::Sgd { learning_rate: 0.1, momentum: 0.9, nesterov, weight_decay: 0.0 }).unwrap();
+            let mut opt = Optimizer::new(sgd(0.1, 0.9, nesterov, 0.0)).unwrap();
             let mut p = param(&[0.0], &[1.0]);
             opt.step(&mut [&mut p]).unwrap();
             opt.step(&mut [&mut p]).unwrap();
@@ -182,7 +278,7 @@ mod tests {
     #[test]
     fn adam_first_step_moves_by_the_learning_rate() {
         // Bias correction makes the first Adam step lr * sign(g) (up to epsilon).
-        let mut opt = Optimizer::new(OptimizerConfig::Adam { learning_rate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weight_decay: 0.0, decoupled: false }).unwrap();
+        let mut opt = Optimizer::new(adam(0.01, 0.9, 0.0, false)).unwrap();
         let mut p = param(&[1.0, 1.0], &[3.0, -0.5]);
         opt.step(&mut [&mut p]).unwrap();
         assert!((p.value[0] - 0.99).abs() < 1e-6 && (p.value[1] - 1.01).abs() < 1e-6, "{:?}", p.value);
@@ -190,11 +286,11 @@ mod tests {
 
     #[test]
     fn weight_decay_shrinks_weights_without_gradient() {
-        let mut sgd = Optimizer::new(OptimizerConfig::Sgd { learning_rate: 0.1, momentum: 0.0, nesterov: false, weight_decay: 0.5 }).unwrap();
+        let mut sgd = Optimizer::new(sgd(0.1, 0.0, false, 0.5)).unwrap();
         let mut p = param(&[2.0], &[0.0]);
         sgd.step(&mut [&mut p]).unwrap();
         assert!((p.value[0] - 1.9).abs() < 1e-6);
-        let mut adamw = Optimizer::new(OptimizerConfig::Adam { learning_rate: 0.1, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weight_decay: 0.5, decoupled: true }).unwrap();
+        let mut adamw = Optimizer::new(adam(0.1, 0.9, 0.5, true)).unwrap();
         let mut q = param(&[2.0], &[0.0]);
         adamw.step(&mut [&mut q]).unwrap();
         assert!((q.value[0] - 1.9).abs() < 1e-6, "{}", q.value[0]);
@@ -202,7 +298,7 @@ mod tests {
 
     #[test]
     fn an_update_that_overflows_leaves_every_parameter_unchanged() {
-        let mut opt = Optimizer::new(OptimizerConfig::Sgd { learning_rate: 1e30, momentum: 0.0, nesterov: false, weight_decay: 0.0 }).unwrap();
+        let mut opt = Optimizer::new(sgd(1e30, 0.0, false, 0.0)).unwrap();
         let (mut a, mut b) = (param(&[1.0], &[1.0]), param(&[2.0], &[1e10]));
         let err = opt.step(&mut [&mut a, &mut b]).unwrap_err();
         assert_eq!(err.code(), "ERR_NON_FINITE");
@@ -220,8 +316,8 @@ mod tests {
 
     #[test]
     fn bad_hyperparameters_are_invalid_arguments() {
-        assert!(Optimizer::new(OptimizerConfig::Sgd { learning_rate: -1.0, momentum: 0.0, nesterov: false, weight_decay: 0.0 }).is_err());
-        assert!(Optimizer::new(OptimizerConfig::Sgd { learning_rate: 0.1, momentum: 0.0, nesterov: true, weight_decay: 0.0 }).is_err());
-        assert!(Optimizer::new(OptimizerConfig::Adam { learning_rate: 0.1, beta1: 1.0, beta2: 0.999, epsilon: 1e-8, weight_decay: 0.0, decoupled: false }).is_err());
+        assert!(Optimizer::new(sgd(-1.0, 0.0, false, 0.0)).is_err());
+        assert!(Optimizer::new(sgd(0.1, 0.0, true, 0.0)).is_err());
+        assert!(Optimizer::new(adam(0.1, 1.0, 0.0, false)).is_err());
     }
 }

@@ -6,9 +6,78 @@
 //! the seed's operation order reproduces the seed's printed numbers to the last digit.
 
 use rand_distr::{Distribution, Uniform};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
+use super::config::{check_envelope, DESCRIPTION_VERSION};
+use crate::json;
 use crate::random::{self, Rng};
 use crate::{invalid_arg, Error, ErrorKind, Result};
+
+/// The `format` of a single unit's description.
+pub const UNIT_FORMAT: &str = "zerodl.unit";
+
+/// Which of the seed's single units.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum UnitKind {
+    /// Chapter 1: the step unit.
+    Perceptron,
+    /// Chapter 2: the identity unit.
+    LinearUnit,
+}
+
+impl UnitKind {
+    pub fn activation(self) -> PerceptronActivation {
+        match self {
+            UnitKind::Perceptron => PerceptronActivation::Step,
+            UnitKind::LinearUnit => PerceptronActivation::Identity,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            UnitKind::Perceptron => "perceptron",
+            UnitKind::LinearUnit => "linearUnit",
+        }
+    }
+}
+
+/// A perceptron's or linear unit's description (versioned like a model's).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UnitConfig {
+    pub format: String,
+    pub version: u32,
+    pub kind: UnitKind,
+    /// Values per sample (>= 1).
+    pub input_size: usize,
+}
+
+impl UnitConfig {
+    pub fn new(kind: UnitKind, input_size: usize) -> UnitConfig {
+        UnitConfig { format: UNIT_FORMAT.to_string(), version: DESCRIPTION_VERSION, kind, input_size }
+    }
+
+    /// Reads a description strictly (`format` and `version` may be left out).
+    pub fn from_json(value: &Value, what: &str) -> Result<UnitConfig> {
+        let object = json::object(value, what)?;
+        json::check_keys(object, json::fields::<UnitConfig>(), &[], what)?;
+        check_envelope(object, UNIT_FORMAT, what)?;
+        let mut object = object.clone();
+        object.insert("format".into(), UNIT_FORMAT.into());
+        object.insert("version".into(), DESCRIPTION_VERSION.into());
+        let config: UnitConfig = json::typed(&Value::Object(object), what)?;
+        if config.input_size == 0 {
+            invalid_arg!("{what}: inputSize must be an integer >= 1, got 0");
+        }
+        Ok(config)
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("descriptions serialize")
+    }
+}
 
 /// The unit's activation: the perceptron's step or the linear unit's identity.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -101,7 +170,25 @@ impl Perceptron {
         if inputs == 0 {
             invalid_arg!("a perceptron needs at least 1 input, got 0");
         }
-        Ok(Perceptron { weights: vec![0.0; inputs], bias: 0.0, activation })
+        crate::memory::check_bytes(inputs.checked_mul(std::mem::size_of::<f64>()), &format!("a unit of {inputs} inputs"))?;
+        let mut weights = Vec::new();
+        weights.try_reserve_exact(inputs).map_err(|_| Error::new(ErrorKind::OutOfMemory, format!("a unit of {inputs} inputs: the system refused its weights")))?;
+        weights.resize(inputs, 0.0);
+        Ok(Perceptron { weights, bias: 0.0, activation })
+    }
+
+    /// The unit a description describes (weights at 0).
+    pub fn from_config(config: &UnitConfig) -> Result<Perceptron> {
+        Perceptron::new(config.input_size, config.kind.activation())
+    }
+
+    /// The unit's description.
+    pub fn config(&self) -> UnitConfig {
+        let kind = match self.activation {
+            PerceptronActivation::Step => UnitKind::Perceptron,
+            PerceptronActivation::Identity => UnitKind::LinearUnit,
+        };
+        UnitConfig::new(kind, self.inputs())
     }
 
     pub fn inputs(&self) -> usize {
@@ -452,6 +539,19 @@ mod tests {
         assert_eq!(p.set_weights(&[1.0], 0.0).unwrap_err().kind, ErrorKind::ShapeMismatch);
         assert_eq!(p.set_weights(&[1.0, 2.0], f64::NAN).unwrap_err().kind, ErrorKind::NonFinite);
         assert!(PerceptronActivation::parse("relu").unwrap_err().message.contains("\"relu\""));
+    }
+
+    #[test]
+    fn descriptions_round_trip_and_are_strict() {
+        let p = Perceptron::new(3, PerceptronActivation::Identity).unwrap();
+        let json: Value = serde_json::from_str(&p.config().to_json()).unwrap();
+        assert_eq!(json, serde_json::json!({ "format": "zerodl.unit", "version": 1, "kind": "linearUnit", "inputSize": 3 }));
+        assert_eq!(Perceptron::from_config(&UnitConfig::from_json(&json, "x").unwrap()).unwrap(), p);
+        let err = UnitConfig::from_json(&serde_json::json!({ "kind": "perceptron", "inputsize": 2 }), "Perceptron.fromConfig()").unwrap_err();
+        assert!(err.message.contains("unknown option \"inputsize\"; did you mean \"inputSize\"?"), "{err}");
+        let err = UnitConfig::from_json(&serde_json::json!({ "kind": "perceptron", "inputSize": 2, "version": 9 }), "x").unwrap_err();
+        assert!(err.message.contains("format version 9"), "{err}");
+        assert_eq!(Perceptron::new(1 << 60, PerceptronActivation::Step).unwrap_err().code(), "ERR_OUT_OF_MEMORY");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Matrix product of 2-D tensors, or batched over equal leading dims: `[..., m, k] x [..., k, n]`.
 
 use crate::kernels::gemm::{sgemm, Operand};
+use crate::memory;
 use crate::shape::fmt_shape;
 use crate::{invalid_arg, Error, Result, Tensor};
 
@@ -39,8 +40,11 @@ pub fn matmul(a: &Tensor, b: &Tensor, opts: MatmulOptions) -> Result<Tensor> {
             }
         )));
     }
-    let batch: usize = batch_a.iter().product();
-    let mut out = vec![0.0f32; batch * m * n];
+    let mut shape = batch_a.to_vec();
+    shape.extend([m, n]);
+    // The result can be far bigger than both operands ([n, 1] x [1, n]): its size is checked
+    // (with overflow-checked arithmetic) against the memory limit before anything is computed.
+    let mut out = memory::zeroed_shape(&shape, "matmul's result")?;
     let (a_size, b_size, c_size) = (m * ka, kb * n, m * n);
     if c_size > 0 {
         for (i, c) in out.chunks_mut(c_size).enumerate() {
@@ -59,8 +63,6 @@ pub fn matmul(a: &Tensor, b: &Tensor, opts: MatmulOptions) -> Result<Tensor> {
             );
         }
     }
-    let mut shape = batch_a.to_vec();
-    shape.extend([m, n]);
     Tensor::from_vec(&shape, out)
 }
 
@@ -102,6 +104,19 @@ mod tests {
         let err = matmul(&Tensor::zeros(&[3]).unwrap(), &Tensor::zeros(&[3, 1]).unwrap(), MatmulOptions::default())
             .unwrap_err();
         assert_eq!(err.code(), "ERR_INVALID_ARGUMENT");
+    }
+
+    #[test]
+    fn a_result_too_big_is_refused_before_any_work() {
+        // [2^20, 1] x [1, 2^20] = 2^40 values (4 TiB): over any machine's default limit.
+        let (col, row) = (Tensor::zeros(&[1 << 20, 1]).unwrap(), Tensor::zeros(&[1, 1 << 20]).unwrap());
+        let err = matmul(&col, &row, MatmulOptions::default()).unwrap_err();
+        assert_eq!(err.code(), "ERR_OUT_OF_MEMORY");
+        assert!(err.message.starts_with("matmul's result of shape [1048576, 1048576] needs 4.0 TiB (4398046511104 bytes)"), "{err}");
+        // Batched: the batch multiplies in (here 4 x 2^19 x 2^19 = 2^40 values).
+        let (a, b) = (Tensor::zeros(&[4, 1 << 19, 1]).unwrap(), Tensor::zeros(&[4, 1, 1 << 19]).unwrap());
+        let err = matmul(&a, &b, MatmulOptions::default()).unwrap_err();
+        assert!(err.message.contains("[4, 524288, 524288] needs 4.0 TiB"), "{err}");
     }
 
     #[test]

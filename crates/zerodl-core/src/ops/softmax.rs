@@ -1,22 +1,23 @@
 //! Softmax and log-softmax along an axis, numerically stable (max subtracted first).
 
 use crate::kernels::simd;
+use crate::memory;
 use crate::parallel::{for_each_chunk, ELEMENTWISE_GRAIN};
 use crate::shape::{normalize_axis, split_at_axis};
 use crate::{Result, Tensor};
 
 pub fn softmax(x: &Tensor, axis: isize) -> Result<Tensor> {
-    along_axis(x, axis, simd::softmax_row)
+    along_axis("softmax's result", x, axis, simd::softmax_row)
 }
 
 pub fn log_softmax(x: &Tensor, axis: isize) -> Result<Tensor> {
-    along_axis(x, axis, simd::log_softmax_row)
+    along_axis("logSoftmax's result", x, axis, simd::log_softmax_row)
 }
 
-fn along_axis(x: &Tensor, axis: isize, row_fn: fn(&[f32], &mut [f32])) -> Result<Tensor> {
+fn along_axis(what: &str, x: &Tensor, axis: isize, row_fn: fn(&[f32], &mut [f32])) -> Result<Tensor> {
     let axis = normalize_axis(axis, x.rank())?;
     let (_, len, inner) = split_at_axis(x.shape(), axis);
-    let mut out = vec![0.0f32; x.len()];
+    let mut out = memory::zeroed_shape(x.shape(), what)?;
     if len == 0 || x.is_empty() {
         return Tensor::from_vec(x.shape(), out);
     }
@@ -31,7 +32,7 @@ fn along_axis(x: &Tensor, axis: isize, row_fn: fn(&[f32], &mut [f32])) -> Result
         });
     } else {
         // Other axes: gather each strided lane into a buffer, apply, scatter back.
-        let (mut lane, mut res) = (vec![0.0f32; len], vec![0.0f32; len]);
+        let (mut lane, mut res) = (memory::zeroed(len, "softmax's scratch row")?, memory::zeroed(len, "softmax's scratch row")?);
         for (block_in, block_out) in data.chunks(len * inner).zip(out.chunks_mut(len * inner)) {
             for j in 0..inner {
                 for (l, v) in lane.iter_mut().enumerate() {

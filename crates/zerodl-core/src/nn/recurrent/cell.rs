@@ -29,6 +29,15 @@ impl CellKind {
             CellKind::Gru => 3,
         }
     }
+
+    /// The layer kind of the API: "simpleRNN", "lstm" or "gru".
+    pub fn name(self) -> &'static str {
+        match self {
+            CellKind::Rnn(_) => "simpleRNN",
+            CellKind::Lstm => "lstm",
+            CellKind::Gru => "gru",
+        }
+    }
 }
 
 /// One sample's step over a range of units. Gate arrays hold one slice per gate of the cell kind

@@ -8,57 +8,148 @@
 //! (streaming a long text; gradients stop at batch boundaries).
 
 use rand_distr::{Distribution, Uniform};
+use serde::{Deserialize, Serialize};
 
 use super::cell::CellKind;
 use super::sequence::{RecurrentWeights, SequenceShape};
 use super::serving::ServingWeights;
 use super::stack::{stack_backward, stack_forward, StackCache, StackConfig, StackGradsIn, State};
 use crate::kernels::simd::{self, BinaryOp};
-use crate::nn::dropout::DropoutStream;
+use crate::memory;
+use crate::nn::activation::Activation;
+use crate::nn::config::LayerConfig;
+use crate::nn::dropout::{check_rate, DropoutStream};
 use crate::nn::layer::{Layer, Param, Pass};
 use crate::random::Rng;
 use crate::shape::{fits, fmt_batch_pattern, fmt_shape};
 use crate::{invalid_arg, Error, ErrorKind, Result, Tensor};
 
-#[derive(Clone, Copy, Debug)]
+/// A recurrent layer's description: the options of `layers.simpleRNN()`, `layers.lstm()` and
+/// `layers.gru()` (the cell is the kind the description is tagged with). Options of one cell
+/// only are `None` for the others; `normalized` fills them in for their own cell.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RecurrentConfig {
-    pub kind: CellKind,
+    /// Unique in its model; `<kind>_<index>` when not given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Size of the hidden state (required, >= 1).
     pub units: usize,
-    /// Output every step's state ([B, T, H]) instead of the last one ([B, H]).
+    /// Output every step's state ([B, T, H]) instead of the last one ([B, H]). Default false.
+    #[serde(default)]
     pub return_sequences: bool,
-    /// Added to the LSTM forget gate's bias at initialisation (1.0 as in TensorFlow's
-    /// BasicLSTMCell and Keras's unit_forget_bias); ignored for other cells.
-    pub forget_bias: f32,
-    /// Stacked layers (PyTorch's num_layers).
-    pub layers: usize,
+    /// Stacked layers (PyTorch's num_layers). Default 1.
+    #[serde(default = "crate::nn::config::one")]
+    pub num_layers: usize,
+    /// Both directions, outputs concatenated. Default false.
+    #[serde(default)]
     pub bidirectional: bool,
-    /// Dropout on the outputs of each layer but the last, while training.
+    /// Dropout on the outputs of each stacked layer but the last, while training. Default 0.
+    #[serde(default)]
     pub dropout: f32,
-    /// Carry the final state of each batch into the next.
+    /// Carry the final state of each batch into the next. Default false.
+    #[serde(default)]
     pub stateful: bool,
-    /// Truncated BPTT: gradients flow back at most to the start of each k-step chunk.
-    pub truncate: Option<usize>,
-    /// LSTM peephole connections (`peephole_l0`: [3, H] for the i, f and o gates).
-    pub peephole: bool,
+    /// Truncated BPTT: gradients flow back at most to the start of each k-step chunk. Default
+    /// null (full BPTT).
+    #[serde(default)]
+    pub truncate_bptt: Option<usize>,
+    /// simpleRNN only: "tanh" (the default) or "relu".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub activation: Option<Activation>,
+    /// LSTM only: added to the forget gate's bias at initialisation (1 as in TensorFlow's
+    /// BasicLSTMCell and Keras's unit_forget_bias). Default 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forget_bias: Option<f32>,
+    /// LSTM only: peephole connections (`peephole_l0`: [3, H] for the i, f and o gates).
+    /// Default false.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peephole: Option<bool>,
 }
 
+/// The options that belong to one cell kind only, and that kind.
+const CELL_OPTIONS: [(&str, &str); 3] = [("activation", "simpleRNN"), ("forgetBias", "lstm"), ("peephole", "lstm")];
+
 impl RecurrentConfig {
-    /// One plain layer: one direction, no dropout, not stateful, full BPTT, no peepholes.
-    pub fn new(kind: CellKind, units: usize, return_sequences: bool) -> RecurrentConfig {
-        RecurrentConfig { kind, units, return_sequences, forget_bias: 0.0, layers: 1, bidirectional: false, dropout: 0.0, stateful: false, truncate: None, peephole: false }
+    /// `units` units, every other option at its default.
+    pub fn new(units: usize) -> RecurrentConfig {
+        RecurrentConfig { name: None, units, return_sequences: false, num_layers: 1, bidirectional: false, dropout: 0.0, stateful: false, truncate_bptt: None, activation: None, forget_bias: None, peephole: None }
     }
 
-    fn stack(&self) -> StackConfig {
-        StackConfig { kind: self.kind, hidden: self.units, layers: self.layers, bidirectional: self.bidirectional, truncate: self.truncate, sequences: self.return_sequences }
+    /// The option names a layer of this cell kind (its tag) takes.
+    pub fn options_of(kind: &str) -> Vec<&'static str> {
+        crate::json::fields::<RecurrentConfig>().iter().copied().filter(|f| CELL_OPTIONS.iter().all(|&(o, k)| o != *f || k == kind)).collect()
+    }
+
+    /// For an option that exists, but for another cell kind: that kind.
+    pub fn owner_of(option: &str) -> Option<&'static str> {
+        CELL_OPTIONS.iter().find(|&&(o, _)| o == option).map(|&(_, k)| k)
+    }
+
+    /// The cell these options describe for a layer of `kind` (a simpleRNN's activation is the
+    /// one given here, else `kind`'s).
+    pub fn cell(&self, kind: CellKind) -> CellKind {
+        match kind {
+            CellKind::Rnn(act) => CellKind::Rnn(self.activation.unwrap_or(act)),
+            other => other,
+        }
+    }
+
+    /// The description with the cell's own options filled in (their defaults where not given).
+    pub fn normalized(&self, cell: CellKind) -> RecurrentConfig {
+        let mut c = self.clone();
+        match cell {
+            CellKind::Rnn(act) => c.activation = Some(act),
+            CellKind::Lstm => {
+                c.forget_bias.get_or_insert(1.0);
+                c.peephole.get_or_insert(false);
+            }
+            CellKind::Gru => {}
+        }
+        c
+    }
+
+    /// The checks that need no input shape, for a layer of `cell`.
+    pub fn validate(&self, cell: CellKind, what: &str) -> Result<()> {
+        let kind = cell.name();
+        for (option, set) in [("activation", self.activation.is_some()), ("forgetBias", self.forget_bias.is_some()), ("peephole", self.peephole.is_some())] {
+            let owner = Self::owner_of(option).expect("a cell option");
+            if set && owner != kind {
+                invalid_arg!("{what}: {option} is an option of {owner} layers; a {kind} layer has none");
+            }
+        }
+        if self.units == 0 || self.num_layers == 0 {
+            invalid_arg!("{what}: units and numLayers must be integers >= 1, got {} and {}", self.units, self.num_layers);
+        }
+        if self.truncate_bptt == Some(0) {
+            invalid_arg!("{what}: truncateBptt must be a number of steps >= 1 (or null for full BPTT), got 0");
+        }
+        if let Some(act) = self.activation.filter(|a| !matches!(a, Activation::Tanh | Activation::Relu)) {
+            invalid_arg!("{what}: a simpleRNN's activation must be \"tanh\" or \"relu\", got \"{}\"", act.name());
+        }
+        if self.forget_bias.is_some_and(|b| !b.is_finite()) {
+            invalid_arg!("{what}: forgetBias must be a finite number");
+        }
+        check_rate(self.dropout, what, "dropout")?;
+        if self.dropout > 0.0 && self.num_layers == 1 {
+            invalid_arg!("{what}: dropout acts between stacked layers (numLayers > 1), got numLayers 1; use a dropout layer after a single recurrent layer");
+        }
+        Ok(())
+    }
+
+    fn stack(&self, cell: CellKind) -> StackConfig {
+        StackConfig { kind: cell, hidden: self.units, layers: self.num_layers, bidirectional: self.bidirectional, truncate: self.truncate_bptt, sequences: self.return_sequences }
     }
 
     fn params_per_unit(&self) -> usize {
-        if self.peephole { 5 } else { 4 }
+        if self.peephole == Some(true) { 5 } else { 4 }
     }
 }
 
 pub struct Recurrent {
     name: String,
+    cell: CellKind,
+    /// Normalized for `cell`, named.
     config: RecurrentConfig,
     /// Timesteps of a sample (`shape::ANY`: any).
     steps: usize,
@@ -77,53 +168,58 @@ pub struct Recurrent {
 }
 
 impl Recurrent {
-    /// A layer for samples of shape [T, D] (T may be `shape::ANY`); weights
+    /// A layer of `cell`s for samples of shape [T, D] (T may be `shape::ANY`); weights
     /// U(-1/sqrt(H), 1/sqrt(H)) as in PyTorch.
-    pub fn new(name: &str, input_shape: &[usize], config: RecurrentConfig, rng: &mut Rng) -> Result<Recurrent> {
+    pub fn new(name: &str, input_shape: &[usize], cell: CellKind, config: &RecurrentConfig, rng: &mut Rng) -> Result<Recurrent> {
+        let cell = config.cell(cell);
+        config.validate(cell, name)?;
+        let config = RecurrentConfig { name: Some(name.to_string()), ..config.normalized(cell) };
         let &[steps, input] = input_shape else {
             invalid_arg!("{name}: a recurrent layer needs inputs of shape [timesteps, features], got {}", fmt_shape(input_shape));
         };
-        if input == 0 || config.units == 0 || config.layers == 0 {
-            invalid_arg!("{name}: features, units and numLayers must be > 0, got {input}, {}, {}", config.units, config.layers);
+        if input == 0 {
+            invalid_arg!("{name}: a recurrent layer needs inputs with at least one feature, got input shape {}", fmt_shape(input_shape));
         }
-        if config.truncate == Some(0) {
-            invalid_arg!("{name}: truncateBptt must be a number of steps > 0, got 0");
-        }
-        if config.peephole && config.kind != CellKind::Lstm {
-            invalid_arg!("{name}: peephole connections exist only in LSTM layers");
-        }
-        if config.dropout > 0.0 && config.layers == 1 {
-            invalid_arg!("{name}: dropout acts between stacked layers (numLayers > 1); use a dropout layer after a single recurrent layer");
-        }
-        let dropout = DropoutStream::new(config.dropout, rng).map_err(|e| Error::invalid_argument(format!("{name}: {}", e.message)))?;
-        let (h, gh) = (config.units, config.kind.gates() * config.units);
+        let dropout = DropoutStream::new(config.dropout, rng);
+        let (h, gh) = (config.units, cell.gates() * config.units);
         let bound = 1.0 / (h as f32).sqrt();
         let dist = Uniform::new_inclusive(-bound, bound).expect("bound > 0");
-        let mut init = |n: usize| -> Vec<f32> { (0..n).map(|_| dist.sample(rng)).collect() };
-        let stack = config.stack();
+        let stack = config.stack(cell);
+        // Every weight is checked against the memory limit before the first is made.
+        let per_unit = (0..config.num_layers).map(|l| gh.saturating_mul(stack.layer_input(l, input) + h + 2)).fold(0usize, usize::saturating_add);
+        memory::check_f32s(per_unit.saturating_mul(stack.directions()).saturating_mul(2), &format!("{name}'s weights and their gradients"))?;
         let mut params = Vec::with_capacity(stack.units() * config.params_per_unit());
-        for l in 0..config.layers {
+        let mut param = |name_of: String, shape: Vec<usize>| -> Result<Param> {
+            let mut p = Param::zeros(name, name_of, shape)?;
+            p.value.iter_mut().for_each(|v| *v = dist.sample(rng));
+            Ok(p)
+        };
+        for l in 0..config.num_layers {
             for d in 0..stack.directions() {
                 let suffix = format!("l{l}{}", if d == 1 { "_reverse" } else { "" });
                 let d_in = stack.layer_input(l, input);
-                let (w_ih, w_hh, mut b_ih, b_hh) = (init(gh * d_in), init(gh * h), init(gh), init(gh));
-                if config.kind == CellKind::Lstm {
-                    b_ih[h..2 * h].iter_mut().for_each(|b| *b += config.forget_bias);
+                let w_ih = param(format!("weight_ih_{suffix}"), vec![gh, d_in])?;
+                let w_hh = param(format!("weight_hh_{suffix}"), vec![gh, h])?;
+                let mut b_ih = param(format!("bias_ih_{suffix}"), vec![gh])?;
+                let b_hh = param(format!("bias_hh_{suffix}"), vec![gh])?;
+                if let Some(forget_bias) = config.forget_bias {
+                    b_ih.value[h..2 * h].iter_mut().for_each(|b| *b += forget_bias);
                 }
-                params.push(Param::new(format!("weight_ih_{suffix}"), vec![gh, d_in], w_ih));
-                params.push(Param::new(format!("weight_hh_{suffix}"), vec![gh, h], w_hh));
-                params.push(Param::new(format!("bias_ih_{suffix}"), vec![gh], b_ih));
-                params.push(Param::new(format!("bias_hh_{suffix}"), vec![gh], b_hh));
-                if config.peephole {
-                    params.push(Param::new(format!("peephole_{suffix}"), vec![3, h], init(3 * h)));
+                params.extend([w_ih, w_hh, b_ih, b_hh]);
+                if config.peephole == Some(true) {
+                    params.push(param(format!("peephole_{suffix}"), vec![3, h])?);
                 }
             }
         }
-        Ok(Recurrent { name: name.to_string(), config, steps, input, params, dropout, cache: None, initial: None, last: None, serving: None })
+        Ok(Recurrent { name: name.to_string(), cell, config, steps, input, params, dropout, cache: None, initial: None, last: None, serving: None })
     }
 
     pub fn config(&self) -> &RecurrentConfig {
         &self.config
+    }
+
+    pub fn cell(&self) -> CellKind {
+        self.cell
     }
 
     fn weights(&self) -> Vec<RecurrentWeights<'_>> {
@@ -135,20 +231,20 @@ impl Recurrent {
 
     /// Every unit's serving weights, or none if one of them has no such path.
     fn pack_for_serving(&self) -> Vec<ServingWeights> {
-        let stack = self.config.stack();
+        let stack = self.config.stack(self.cell);
         let weights = self.weights();
-        let unit = |u: usize| ServingWeights::new(self.config.kind, weights[u], stack.layer_input(u / stack.directions(), self.input), self.config.units);
+        let unit = |u: usize| ServingWeights::new(self.cell, weights[u], stack.layer_input(u / stack.directions(), self.input), self.config.units);
         (0..stack.units()).map(unit).collect::<Option<Vec<_>>>().unwrap_or_default()
     }
 
     /// Shape of the state tensors for a batch: [units, batch, hidden] (PyTorch's h_n / c_n).
     pub fn state_shape(&self, batch: usize) -> Vec<usize> {
-        vec![self.config.stack().units(), batch, self.config.units]
+        vec![self.config.stack(self.cell).units(), batch, self.config.units]
     }
 
     /// Whether the state has a cell part (LSTM).
     pub fn has_cell_state(&self) -> bool {
-        self.config.kind == CellKind::Lstm
+        self.cell == CellKind::Lstm
     }
 
     /// The final state of the last forward (every unit, at each sequence's length).
@@ -160,7 +256,7 @@ impl Recurrent {
     /// hidden], flat; c only for the LSTM. A stateful layer then carries its state on from there.
     pub fn set_state(&mut self, state: Option<State>) -> Result<()> {
         if let Some(s) = &state {
-            let per = self.config.stack().units() * self.config.units;
+            let per = self.config.stack(self.cell).units() * self.config.units;
             let want = |what: &str, len: usize| -> Result<()> {
                 if s.batch == 0 || len != s.batch * per {
                     return Err(Error::shape_mismatch(format!("{}: the {what} state must have shape {} for a batch of {}, got {len} values", self.name, fmt_shape(&self.state_shape(s.batch)), s.batch)));
@@ -226,17 +322,26 @@ impl Recurrent {
 
 impl Layer for Recurrent {
     fn kind(&self) -> &'static str {
-        match self.config.kind {
-            CellKind::Rnn(_) => "simpleRNN",
-            CellKind::Lstm => "lstm",
-            CellKind::Gru => "gru",
+        self.cell.name()
+    }
+
+    fn config(&self) -> LayerConfig {
+        let c = self.config.clone();
+        match self.cell {
+            CellKind::Rnn(_) => LayerConfig::SimpleRnn(c),
+            CellKind::Lstm => LayerConfig::Lstm(c),
+            CellKind::Gru => LayerConfig::Gru(c),
         }
     }
 
     fn output_shape(&self) -> Vec<usize> {
-        let width = self.config.stack().directions() * self.config.units;
+        self.output_shape_for(&[self.steps, self.input])
+    }
+
+    fn output_shape_for(&self, input: &[usize]) -> Vec<usize> {
+        let width = self.config.stack(self.cell).directions() * self.config.units;
         if self.config.return_sequences {
-            vec![self.steps, width]
+            vec![input[0], width]
         } else {
             vec![width]
         }
@@ -244,7 +349,19 @@ impl Layer for Recurrent {
 
     fn forward(&mut self, x: &Tensor, pass: &Pass<'_>) -> Result<Tensor> {
         let shape = self.check_input(x, pass.lengths)?;
-        let stack = self.config.stack();
+        let stack = self.config.stack(self.cell);
+        let width = stack.directions() * self.config.units;
+        if shape.batch == 0 {
+            // No sequence to run (the step kernels assume at least one row): an empty result.
+            self.cache = None;
+            let out_shape = if self.config.return_sequences { vec![0, shape.steps, width] } else { vec![0, width] };
+            return Tensor::from_vec(&out_shape, Vec::new());
+        }
+        // What a pass keeps per layer and direction, at most: the input projections and every
+        // step's gates, h and c. Checked before any of it is made.
+        let per_step = (self.cell.gates() * 2 + 3) * self.config.units;
+        let pass_values = [shape.batch, shape.steps, per_step, stack.units()].iter().try_fold(1usize, |a, &b| a.checked_mul(b));
+        memory::check_bytes(pass_values.and_then(|v| v.checked_mul(4)), &format!("{}'s activations for input {}", self.name, fmt_shape(x.shape())))?;
         let serves = !pass.training && shape.batch == 1;
         if serves && self.serving.is_none() {
             self.serving = Some(self.pack_for_serving());
@@ -260,7 +377,6 @@ impl Layer for Recurrent {
             self.initial = Some(out.state.clone());
         }
         self.last = Some(out.state);
-        let width = stack.directions() * self.config.units;
         if self.config.return_sequences {
             Tensor::from_vec(&[shape.batch, shape.steps, width], out.outputs)
         } else {
@@ -270,7 +386,7 @@ impl Layer for Recurrent {
 
     fn backward(&mut self, grad: Vec<f32>, need_input_grad: bool) -> Result<Vec<f32>> {
         let cache = self.cache.take().ok_or_else(|| Error::new(ErrorKind::Internal, format!("{}: backward without a training forward", self.name)))?;
-        let stack = self.config.stack();
+        let stack = self.config.stack(self.cell);
         let h_n;
         let skip_input_grad = !need_input_grad;
         let grads_in = if self.config.return_sequences {
@@ -281,7 +397,7 @@ impl Layer for Recurrent {
             let batch = grad.len() / (dirs * hidden);
             let mut h = vec![0.0f32; stack.units() * batch * hidden];
             for d in 0..dirs {
-                let u = (self.config.layers - 1) * dirs + d;
+                let u = (self.config.num_layers - 1) * dirs + d;
                 for b in 0..batch {
                     let from = (b * dirs + d) * hidden;
                     h[(u * batch + b) * hidden..(u * batch + b + 1) * hidden].copy_from_slice(&grad[from..from + hidden]);

@@ -76,9 +76,8 @@ fn simple_rnns_keep_the_batch_path() {
 #[test]
 fn the_layer_serves_one_sequence_and_follows_its_parameters() {
     for sequences in [true, false] {
-        let mut config = RecurrentConfig::new(CellKind::Lstm, 40, sequences);
-        (config.layers, config.bidirectional) = (2, true);
-        let mut layer = Recurrent::new("lstm", &[6, 5], config, &mut rng(3)).unwrap();
+        let config = RecurrentConfig { return_sequences: sequences, num_layers: 2, bidirectional: true, ..RecurrentConfig::new(40) };
+        let mut layer = Recurrent::new("lstm", &[6, 5], CellKind::Lstm, &config, &mut rng(3)).unwrap();
         let xs = uniform_vec(3 * 6 * 5, -1.0, 1.0, 4);
         let one = Tensor::from_vec(&[1, 6, 5], xs[..30].to_vec()).unwrap();
         let three = Tensor::from_vec(&[3, 6, 5], xs.clone()).unwrap();
