@@ -140,7 +140,7 @@ describe('loadMnist', () => {
     const split = thrown(() => ds.loadMnist('validation' as never));
     expect(split).toBeInstanceOf(InvalidArgumentError);
     expect(split.message).toBe(`loadMnist() expects split 'train' or 'test', got "validation"`);
-    expect(thrown(() => ds.loadMnist('test', { limit: 0 })).message).toMatch(/limit to be an integer >= 1, got 0/);
+    expect(thrown(() => ds.loadMnist('test', { limit: 0 })).message).toMatch(/limit to be an integer >= 1, got number 0/);
     expect(thrown(() => ds.loadMnist('test', { limit: 2.5 })).code).toBe('ERR_INVALID_ARGUMENT');
   });
 
@@ -303,10 +303,10 @@ describe('trainTestSplit', () => {
   });
 
   it('rejects bad arguments', () => {
-    expect(thrown(() => ds.trainTestSplit(1, 0.5, 1)).message).toMatch(/n to be an integer >= 2, got 1/);
-    expect(thrown(() => ds.trainTestSplit(10, 1, 1)).message).toMatch(/testFraction in \(0, 1\), got 1/);
-    expect(thrown(() => ds.trainTestSplit(10, 0, 1)).message).toMatch(/testFraction in \(0, 1\), got 0/);
-    expect(thrown(() => ds.trainTestSplit(10, 0.5, 1.5)).message).toMatch(/integer seed, got 1.5/);
+    expect(thrown(() => ds.trainTestSplit(1, 0.5, 1)).message).toMatch(/n to be an integer >= 2, got number 1/);
+    expect(thrown(() => ds.trainTestSplit(10, 1, 1)).message).toMatch(/testFraction in \(0, 1\), got number 1/);
+    expect(thrown(() => ds.trainTestSplit(10, 0, 1)).message).toMatch(/testFraction in \(0, 1\), got number 0/);
+    expect(thrown(() => ds.trainTestSplit(10, 0.5, 1.5)).message).toMatch(/integer seed, got number 1.5/);
     expect(thrown(() => ds.trainTestSplit(2, 0.6, 1)).message).toMatch(/leaves none for training/);
   });
 
@@ -322,6 +322,6 @@ describe('trainTestSplit', () => {
     expect(Array.from(xTest.subarray(0, 4))).toEqual(Array.from(iris.features.subarray(r * 4, r * 4 + 4)));
     expect(yTest[0]).toBe(iris.labels[r]);
     expect(thrown(() => ds.takeRows(iris.features, 4, [150])).code).toBe('ERR_INVALID_ARGUMENT');
-    expect(thrown(() => ds.takeRows(iris.features, 7, [0])).message).toMatch(/rowLength to be a positive integer dividing the data length 600, got 7/);
+    expect(thrown(() => ds.takeRows(iris.features, 7, [0])).message).toMatch(/rowLength to be a positive integer dividing the data length 600, got number 7/);
   });
 });

@@ -190,7 +190,7 @@ describe('setMaxTensorBytes', () => {
       ['NaN', /got number NaN$/],
       ['Infinity', /got number Infinity$/],
       ['x', /got the string "x"$/],
-      ['undefined', /got undefined undefined$/],
+      ['undefined', /got undefined$/],
       ['2^60', /got number 1152921504606847000$/],
     ];
     for (const [label, message] of expected) {

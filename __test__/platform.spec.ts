@@ -34,7 +34,8 @@ interface Outcome {
 function inChild(pretend: string, body: string, env: NodeJS.ProcessEnv = {}): Outcome {
   const script = `
     ${pretend}
-    const errors = require('./dist/errors.js');
+    // The package's own name resolves through its "exports" (zerodl/errors loads no binding).
+    const errors = require('zerodl/errors');
     const bindingLoadedByErrors = Object.keys(require.cache).some((f) => f.endsWith('binding.js') || f.endsWith('.node'));
     const report = (o) => process.stdout.write(JSON.stringify({ bindingLoadedByErrors, ...o }));
     Promise.resolve()

@@ -254,7 +254,7 @@ impl NativeModel {
     pub fn gradient_check(&self, x: &NativeTensor, y: &NativeTensor, args: GradCheckArgs, lengths: Option<&NativeTensor>) -> Result<Vec<GradCheckEntry>> {
         let defaults = CheckOptions::default();
         let options = CheckOptions {
-            epsilon: args.epsilon.map_or(defaults.epsilon, |e| e as f32),
+            epsilon: args.epsilon.unwrap_or(defaults.epsilon),
             max_per_param: args.max_per_param.map_or(defaults.max_per_param, |m| m as usize),
             atol: args.atol.unwrap_or(defaults.atol),
             rtol: args.rtol.unwrap_or(defaults.rtol),

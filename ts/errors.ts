@@ -160,12 +160,17 @@ export function toZerodlError(err: unknown): Error {
   return err;
 }
 
-/** Runs a native call, rethrowing its errors as typed zerodl errors. */
-export function callNative<T>(f: () => T): T {
+/**
+ * Runs a native call, rethrowing its errors as typed zerodl errors; `where` (e.g. "tensor()")
+ * prefixes messages from native code that does not know which call it serves.
+ */
+export function callNative<T>(f: () => T, where?: string): T {
   try {
     return f();
   } catch (err) {
-    throw toZerodlError(err);
+    const e = toZerodlError(err);
+    if (where !== undefined && e instanceof ZerodlError && !e.message.startsWith(where)) e.message = `${where}: ${e.message}`;
+    throw e;
   }
 }
 

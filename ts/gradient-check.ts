@@ -73,6 +73,7 @@ export function gradientCheck(model: Sequential, x: Tensor | TensorLike, y: Tens
   const given = { epsilon: positive('epsilon', epsilon, false), maxPerParam, atol: positive('atol', atol, true), rtol: positive('rtol', rtol, true) };
   const options = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined));
   if (!model || typeof model !== 'object' || !('nativeModel' in model)) throw new InvalidArgumentError(`gradientCheck() expects a Sequential model, got ${describe(model)}`);
+  if (!model.toJSON().training) throw new InvalidArgumentError('gradientCheck() needs a compiled model (its loss is what is differentiated): call model.compile({ optimizer, loss }) first');
   const xt = toTensor('gradientCheck()', 'x', x);
   const yt = toTensor('gradientCheck()', 'y', y);
   const lt = lengthsTensor(lengths, xt.shape[0] ?? 0, 'gradientCheck()');

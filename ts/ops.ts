@@ -93,20 +93,24 @@ export function exp(x: Tensor): Tensor {
 }
 
 /** An axis argument: an integer (negative counts from the end); the native side checks its range. */
-function axisArg(where: string, axis: unknown): number {
-  if (!Number.isInteger(axis) || Math.abs(axis as number) > 2 ** 31 - 1) throw new InvalidArgumentError(`${where} expects axis to be an integer, got ${describe(axis)}`);
+function axisArg(where: string, axis: unknown, x: Tensor): number {
+  if (!Number.isInteger(axis)) throw new InvalidArgumentError(`${where} expects axis to be an integer, got ${describe(axis)}`);
+  const rank = x.rank;
+  if ((axis as number) < -rank || (axis as number) >= rank) throw new InvalidArgumentError(`${where}: axis ${axis as number} is out of range for a tensor of rank ${rank} (valid: ${-rank} to ${rank - 1})`);
   return axis as number;
 }
 
 /** Softmax along `axis` (default: the last), computed stably. */
 export function softmax(x: Tensor, axis = -1): Tensor {
-  const [t, a] = [tensorArg('softmax()', 'x', x), axisArg('softmax()', axis)];
+  const t = tensorArg('softmax()', 'x', x);
+  const a = axisArg('softmax()', axis, t);
   return new Tensor(callNative(() => native.softmax(t.native, a)));
 }
 
 /** Log of the softmax along `axis` (default: the last), computed stably. */
 export function logSoftmax(x: Tensor, axis = -1): Tensor {
-  const [t, a] = [tensorArg('logSoftmax()', 'x', x), axisArg('logSoftmax()', axis)];
+  const t = tensorArg('logSoftmax()', 'x', x);
+  const a = axisArg('logSoftmax()', axis, t);
   return new Tensor(callNative(() => native.logSoftmax(t.native, a)));
 }
 
@@ -119,7 +123,7 @@ export interface SumOptions {
 /** Sum of all elements (a scalar tensor), or along `axis` (negative counts from the end). */
 export function sum(x: Tensor, axis?: number, options: SumOptions = {}): Tensor {
   const t = tensorArg('sum()', 'x', x);
-  const a = axis === undefined ? undefined : axisArg('sum()', axis);
+  const a = axis === undefined ? undefined : axisArg('sum()', axis, t);
   const { keepDims = false } = checkOptions('sum()', options, ['keepDims']);
   if (typeof keepDims !== 'boolean') throw new InvalidArgumentError(`sum() expects keepDims to be true or false, got ${describe(keepDims)}`);
   return new Tensor(callNative(() => native.sum(t.native, a, keepDims)));

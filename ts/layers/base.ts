@@ -51,8 +51,14 @@ export function layerFromConfig(config: LayerConfig, inputShape: InputShape | un
 
 function checkInputShape(where: string, shape: unknown): InputShape | undefined {
   if (shape === undefined) return undefined;
-  const ok = Array.isArray(shape) && shape.every((d, i) => i in shape && (d === null || (Number.isInteger(d) && (d as number) > 0)));
-  if (!ok) throw new InvalidArgumentError(`${where} expects inputShape to be an array of positive integers or null (a free size), got ${Array.isArray(shape) ? JSON.stringify(shape) : describe(shape)}`);
+  const expected = `${where} expects inputShape to be an array of positive integers or null (a free size)`;
+  if (!Array.isArray(shape)) throw new InvalidArgumentError(`${expected}, got ${describe(shape)}`);
+  // An index loop: every() skips holes, which would read [, 3] as [null, 3].
+  for (let i = 0; i < shape.length; i++) {
+    const d: unknown = shape[i];
+    if (!(i in shape)) throw new InvalidArgumentError(`${expected}, got a hole (a sparse array) at index ${i}`);
+    if (d !== null && !(Number.isInteger(d) && (d as number) > 0)) throw new InvalidArgumentError(`${expected}, got [${shape.map(String).join(', ')}] (${describe(d)} at index ${i})`);
+  }
   return [...(shape as InputShape)];
 }
 

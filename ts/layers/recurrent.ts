@@ -125,6 +125,7 @@ export class Recurrent extends Layer {
    */
   setState(state: RecurrentState | null): void {
     const b = this.bound('setState');
+    if (state === undefined) throw new InvalidArgumentError('setState() expects { h, c? } (tensors shaped as getState() returns) or null for zeros, got undefined');
     if (state !== null) {
       checkOptions('setState()', state, ['h', 'c']);
       if (!(state.h instanceof Tensor)) throw new InvalidArgumentError(`setState() expects h to be a Tensor, got ${describe(state.h)}`);

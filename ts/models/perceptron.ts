@@ -326,6 +326,9 @@ function flatten(inputs: unknown, d: number): Float64Array {
 }
 
 function labelArray(labels: unknown, samples: number): Float64Array {
+  if (labels instanceof BigInt64Array || labels instanceof BigUint64Array) {
+    throw new InvalidArgumentError(`labels must be numbers; got a ${labels.constructor.name}, whose BigInt values do not convert (use an array or a Float64Array)`);
+  }
   const isTyped = ArrayBuffer.isView(labels) && !(labels instanceof DataView);
   if (!Array.isArray(labels) && !isTyped) {
     throw new InvalidArgumentError(`labels must be an array of numbers, got ${describe(labels)}`);

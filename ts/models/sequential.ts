@@ -158,6 +158,7 @@ export class Sequential implements FitTarget {
   compile(args: ModelCompileArgs): void {
     if (args === undefined) throw new InvalidArgumentError("compile() expects { optimizer, loss }, e.g. { optimizer: 'adam', loss: 'meanSquaredError' }, got undefined");
     checkOptions('compile()', args, COMPILE_KEYS);
+    if (this.#fitting) throw new InvalidArgumentError('compile() while fit() is running would swap the optimizer mid-training; wait for fit() to finish');
     callNative(() => this.#native.compile(toJson('compile()', args)));
     this.#training = this.toJSON().training;
   }

@@ -112,6 +112,31 @@ pub fn typed<T: DeserializeOwned>(value: &Value, what: &str) -> Result<T> {
     })
 }
 
+/// A number as JavaScript writes it: `2`, `0.5`, `1e300` (not Rust's `2.0` or 301 digits).
+pub fn number(value: f64) -> String {
+    let text = format!("{value:?}");
+    text.strip_suffix(".0").map_or(text.clone(), str::to_string)
+}
+
+/// A configuration's number as the f32 the arithmetic uses: an error naming `option` if it is
+/// not finite in f32 (1e300 would become infinity) or a non-zero value rounds to 0 (1e-50).
+/// Configurations keep the f64 the user wrote, so descriptions round-trip exactly.
+pub fn to_f32(value: f64, option: &str) -> Result<f32> {
+    let single = value as f32;
+    if !value.is_finite() || !single.is_finite() {
+        return Err(Error::invalid_argument(format!("{option} must be a finite float32 number (|x| < 3.4e38), got {}", number(value))));
+    }
+    if value != 0.0 && single == 0.0 {
+        return Err(Error::invalid_argument(format!("{option} must be 0 or at least 1.2e-38 in magnitude (float32), got {}", number(value))));
+    }
+    Ok(single)
+}
+
+/// `result` with `what: ` before its message (the place a configuration error is at).
+pub fn within<T>(result: Result<T>, what: &str) -> Result<T> {
+    result.map_err(|e| Error::new(e.kind, format!("{what}: {}", e.message)))
+}
+
 /// A description as JSON text.
 pub fn to_text<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).expect("descriptions are plain data and always serialize")
@@ -151,6 +176,7 @@ fn expected_words(expected: &str) -> String {
         "usize" | "u64" | "u32" | "u16" | "u8" => "a non-negative integer".into(),
         "isize" | "i64" | "i32" => "an integer".into(),
         "f32" | "f64" => "a number".into(),
+        "string or map" => "a string".into(),
         "a sequence" => "an array".into(),
         e if e.starts_with("struct ") || e.starts_with("internally tagged enum") || e.starts_with("a map") => "an object".into(),
         e => e.to_string(),

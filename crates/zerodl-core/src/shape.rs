@@ -19,6 +19,12 @@ pub fn fits(pattern: &[usize], actual: &[usize]) -> bool {
     pattern.len() == actual.len() && pattern.iter().zip(actual).all(|(&p, &a)| if p == ANY { a > 0 } else { p == a })
 }
 
+/// Formats a per-sample shape, free sizes as the API writes them: `[null, 65]`.
+pub fn fmt_pattern(pattern: &[usize]) -> String {
+    let dims: Vec<String> = pattern.iter().map(|&d| if d == ANY { "null".to_string() } else { d.to_string() }).collect();
+    format!("[{}]", dims.join(", "))
+}
+
 /// Formats a per-sample shape with the batch axis first: `[batch, null, 65]`.
 pub fn fmt_batch_pattern(pattern: &[usize]) -> String {
     let dims: Vec<String> = std::iter::once("batch".to_string()).chain(pattern.iter().map(|&d| if d == ANY { "null".to_string() } else { d.to_string() })).collect();

@@ -102,6 +102,11 @@ impl LayerConfig {
         self
     }
 
+    /// Whether this is a recurrent layer (the kind that reads sequence lengths).
+    pub fn is_recurrent(&self) -> bool {
+        self.cell().is_some()
+    }
+
     /// A recurrent kind's cell (its simpleRNN activation resolved when built).
     fn cell(&self) -> Option<CellKind> {
         match self {
@@ -213,7 +218,7 @@ pub struct TrainingConfig {
     pub metrics: Vec<Metric>,
     /// Clip gradients to this global L2 norm before each update. Default null (no clipping).
     #[serde(default)]
-    pub clip_norm: Option<f32>,
+    pub clip_norm: Option<f64>,
 }
 
 impl TrainingConfig {
@@ -227,8 +232,11 @@ impl TrainingConfig {
             *optimizer = Value::from(serde_json::to_value(optimizer_from_json(optimizer, &format!("{what}: optimizer"))?).expect("serializable"));
         }
         let config: TrainingConfig = json::typed(&Value::Object(object), what)?;
-        if let Some(c) = config.clip_norm.filter(|c| !(c.is_finite() && *c > 0.0)) {
-            invalid_arg!("{what}: clipNorm must be a finite number > 0 (or null for no clipping), got {c}");
+        if let Some(c) = config.clip_norm {
+            if !(c.is_finite() && c > 0.0) {
+                invalid_arg!("{what}: clipNorm must be a finite number > 0 (or null for no clipping), got {}", json::number(c));
+            }
+            json::within(json::to_f32(c, "clipNorm"), what)?;
         }
         if config.metrics.contains(&Metric::Accuracy) && !config.loss.is_classification() {
             invalid_arg!("{what}: the \"accuracy\" metric needs a classification loss, got \"{}\"", config.loss.name());
@@ -261,7 +269,7 @@ pub fn optimizer_from_json(value: &Value, what: &str) -> Result<OptimizerConfig>
         "sgd" => OptimizerConfig::Sgd(json::typed(&options, what)?),
         _ => OptimizerConfig::Adam(json::typed(&options, what)?),
     };
-    config.validate().map_err(|e| Error::new(e.kind, format!("{what}: {}", e.message)))?;
+    json::within(config.validate(), what)?;
     Ok(config)
 }
 
@@ -379,7 +387,9 @@ mod tests {
         assert!(err(json!({ "kind": "simpleRNN", "units": 3, "activation": "sigmoid" })).contains("\"tanh\" or \"relu\""));
         assert!(err(json!({ "kind": "lsmt", "units": 3 })).contains("unknown layer kind \"lsmt\"; did you mean \"lstm\"?"));
         assert!(err(json!({ "units": 3 })).contains("\"kind\" is required"));
-        assert!(err(json!({ "kind": "dropout", "rate": 1 })).contains("rate must be a number in [0, 1), got 1"));
+        assert!(err(json!({ "kind": "dropout", "rate": 1 })).contains("rate must be a number in [0, 1) (below 1 in float32 too), got 1"));
+        assert!(err(json!({ "kind": "dropout", "rate": 0.99999999999_f64 })).contains("got 0.99999999999"));
+        assert!(err(json!({ "kind": "lstm", "units": 2, "forgetBias": 1e300 })).contains("forgetBias must be a finite float32 number (|x| < 3.4e38), got 1e300"));
     }
 
     #[test]
@@ -393,6 +403,9 @@ mod tests {
         assert!(err(json!({ "loss": "meanSquaredError", "optimizer": "adma" })).contains("did you mean \"adam\"?"));
         assert!(err(json!({ "loss": "meanSquaredError", "optimizer": "sgd", "clipNorm": -1 })).contains("clipNorm must be a finite number > 0"));
         assert!(err(json!({ "loss": "meanSquaredError", "optimzer": "sgd" })).contains("did you mean \"optimizer\"?"));
+        assert!(err(json!({ "loss": "meanSquaredError", "optimizer": { "kind": "adam", "learningRate": 1e300 } })).contains("learningRate must be a finite float32 number (|x| < 3.4e38), got 1e300"));
+        assert!(err(json!({ "loss": "meanSquaredError", "optimizer": { "kind": "sgd", "learningRate": 1e-50 } })).contains("learningRate must be 0 or at least 1.2e-38 in magnitude (float32), got 1e-50"));
+        assert!(err(json!({ "loss": 3, "optimizer": "sgd" })).contains("loss: expected a string, got 3"));
     }
 
     #[test]

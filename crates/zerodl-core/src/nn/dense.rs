@@ -14,7 +14,7 @@ use crate::kernels::gemm::{sgemm, sgemm_split_k, Operand};
 use crate::kernels::simd::{self, BinaryOp};
 use crate::memory;
 use crate::random::Rng;
-use crate::shape::{fits, fmt_batch_pattern, fmt_shape};
+use crate::shape::{fits, fmt_batch_pattern, fmt_pattern, fmt_shape};
 use crate::{invalid_arg, Error, Result, Tensor};
 
 /// A dense layer's description: the options of `layers.dense()`, with their defaults.
@@ -79,7 +79,7 @@ impl Dense {
         };
         config.validate(name)?;
         if inputs == 0 {
-            invalid_arg!("{name}: a dense layer needs inputs with at least one feature, got input shape {}", fmt_shape(input_shape));
+            invalid_arg!("{name}: a dense layer needs a fixed number of input features (the last axis), got input shape {}", fmt_pattern(input_shape));
         }
         let mut weight = Param::zeros(name, "weight", vec![config.units, inputs])?;
         config.kernel_initializer.fill(&mut weight.value, inputs, config.units, rng);

@@ -18,21 +18,23 @@ pub struct DropoutConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Fraction of the inputs set to zero while training, in [0, 1) (required).
-    pub rate: f32,
+    pub rate: f64,
 }
 
 impl DropoutConfig {
     pub fn validate(&self, what: &str) -> Result<()> {
-        check_rate(self.rate, what, "rate")
+        check_rate(self.rate, what, "rate").map(|_| ())
     }
 }
 
-/// A dropout rate must be in [0, 1) (1 would drop everything and scale by infinity).
-pub fn check_rate(rate: f32, what: &str, option: &str) -> Result<()> {
-    if !(0.0..1.0).contains(&rate) {
-        invalid_arg!("{what}: {option} must be a number in [0, 1), got {rate}");
+/// A dropout rate in [0, 1), also as the f32 it is applied in (1 would drop everything and scale
+/// by infinity; 0.99999999999 is 1 in f32).
+pub fn check_rate(rate: f64, what: &str, option: &str) -> Result<f32> {
+    let single = rate as f32;
+    if !(0.0..1.0).contains(&rate) || !(0.0..1.0).contains(&single) {
+        invalid_arg!("{what}: {option} must be a number in [0, 1) (below 1 in float32 too), got {}", crate::json::number(rate));
     }
-    Ok(())
+    Ok(single)
 }
 
 /// Seeded masks, one draw per training forward. `rewind` replays the last draw, so a gradient
@@ -83,8 +85,7 @@ pub struct Dropout {
 
 impl Dropout {
     pub fn new(name: &str, input_shape: &[usize], config: &DropoutConfig, rng: &mut Rng) -> Result<Dropout> {
-        config.validate(name)?;
-        let stream = DropoutStream::new(config.rate, rng);
+        let stream = DropoutStream::new(check_rate(config.rate, name, "rate")?, rng);
         let config = DropoutConfig { name: Some(name.to_string()), ..config.clone() };
         Ok(Dropout { name: name.to_string(), config, input_shape: input_shape.to_vec(), stream, mask: Vec::new() })
     }

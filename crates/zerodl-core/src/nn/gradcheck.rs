@@ -10,7 +10,7 @@ use crate::{invalid_arg, Result, Tensor};
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct CheckOptions {
     /// Central-difference step. Default 1e-3 (the seed series').
-    pub epsilon: f32,
+    pub epsilon: f64,
     /// Elements compared per parameter (evenly spread; all of a smaller one). Default 100.
     pub max_per_param: usize,
     /// Absolute tolerance. Default 1e-3: float32 central differences of a loss near 1 carry
@@ -29,15 +29,15 @@ impl Default for CheckOptions {
 
 impl CheckOptions {
     fn validate(&self) -> Result<()> {
-        if !(self.epsilon.is_finite() && self.epsilon > 0.0) {
-            invalid_arg!("gradientCheck() expects epsilon to be a finite number > 0, got {}", self.epsilon);
+        if !(self.epsilon.is_finite() && self.epsilon > 0.0 && (self.epsilon as f32) > 0.0 && (self.epsilon as f32).is_finite()) {
+            invalid_arg!("gradientCheck() expects epsilon to be a finite number > 0 (also in float32), got {}", crate::json::number(self.epsilon));
         }
         if self.max_per_param == 0 {
             invalid_arg!("gradientCheck() expects maxPerParam to be an integer >= 1, got 0");
         }
         for (name, v) in [("atol", self.atol), ("rtol", self.rtol)] {
             if !(v.is_finite() && v >= 0.0) {
-                invalid_arg!("gradientCheck() expects {name} to be a finite number >= 0, got {v}");
+                invalid_arg!("gradientCheck() expects {name} to be a finite number >= 0, got {}", crate::json::number(v));
             }
         }
         Ok(())
@@ -68,7 +68,7 @@ pub struct ParamCheck {
 pub fn check_model<'a>(model: &mut Sequential, inputs: impl Into<Inputs<'a>>, y: &Tensor, options: &CheckOptions) -> Result<Vec<ParamCheck>> {
     options.validate()?;
     let inputs = inputs.into();
-    let epsilon = options.epsilon;
+    let epsilon = options.epsilon as f32;
     model.compute_gradients(inputs, y)?;
     let analytic: Vec<(String, Vec<f32>)> = model.named_params().into_iter().map(|(n, p)| (n, p.grad.clone())).collect();
     let mut report = Vec::new();

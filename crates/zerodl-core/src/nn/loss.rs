@@ -128,7 +128,10 @@ impl Loss {
                         if !counted(i) {
                             return Ok(0); // a padded step: its label is never read
                         }
-                        if v.fract() != 0.0 || v < 0.0 || v >= width as f32 || !v.is_finite() {
+                        if !v.is_finite() {
+                            return Err(non_finite_target(v, i));
+                        }
+                        if v.fract() != 0.0 || v < 0.0 || v >= width as f32 {
                             invalid_arg!("{name} expects integer class labels in [0, {width}), got {v} at index {i}");
                         }
                         Ok(v as usize)
@@ -144,7 +147,10 @@ impl Loss {
                     return Err(Error::shape_mismatch(format!("{name} expects one-hot (or probability) rows of shape {} like the model outputs, got targets of shape {}", fmt_shape(out_shape), fmt_shape(shape))));
                 }
                 for (row, t) in target.as_slice().chunks(width.max(1)).enumerate().filter(|&(r, _)| counted(r)) {
-                    if let Some((j, v)) = t.iter().enumerate().find(|&(_, &v)| !(v >= 0.0 && v.is_finite())) {
+                    if let Some((j, &v)) = t.iter().enumerate().find(|&(_, v)| !v.is_finite()) {
+                        return Err(non_finite_target(v, row * width + j));
+                    }
+                    if let Some((j, v)) = t.iter().enumerate().find(|&(_, &v)| v < 0.0) {
                         invalid_arg!("{name} expects target rows of non-negative values summing to 1 (one-hot or probabilities), got {v} at row {row}, column {j}");
                     }
                     let sum: f32 = t.iter().sum();
@@ -158,10 +164,14 @@ impl Loss {
                 if shape != out_shape && !(width == 1 && shape == rows_shape) {
                     return Err(Error::shape_mismatch(format!("{name} expects targets shaped like the model outputs {}, got targets of shape {}", fmt_shape(out_shape), fmt_shape(shape))));
                 }
-                let bad = |v: f32| if self == Loss::BinaryCrossEntropy { !(0.0..=1.0).contains(&v) } else { !v.is_finite() };
-                if let Some((i, v)) = target.as_slice().iter().enumerate().find(|&(i, &v)| counted(i / width.max(1)) && bad(v)) {
-                    let want = if self == Loss::BinaryCrossEntropy { "values in [0, 1]" } else { "finite values" };
-                    invalid_arg!("{name} expects targets of {want}, got {v} at index {i}");
+                let counted_values = || target.as_slice().iter().enumerate().filter(|&(i, _)| counted(i / width.max(1)));
+                if let Some((i, &v)) = counted_values().find(|&(_, v)| !v.is_finite()) {
+                    return Err(non_finite_target(v, i));
+                }
+                if self == Loss::BinaryCrossEntropy {
+                    if let Some((i, v)) = counted_values().find(|&(_, v)| !(0.0..=1.0).contains(v)) {
+                        invalid_arg!("{name} expects targets of values in [0, 1], got {v} at index {i}");
+                    }
                 }
                 Ok(Targets::Dense(target.as_slice()))
             }
@@ -248,6 +258,10 @@ impl Loss {
             }
         }
     }
+}
+
+fn non_finite_target(v: f32, i: usize) -> Error {
+    Error::new(crate::ErrorKind::NonFinite, format!("targets must be finite, got {v} at flat index {i}"))
 }
 
 fn argmax(row: &[f32]) -> usize {
@@ -402,7 +416,7 @@ mod tests {
         }
         assert!(run(dense, &p, None, Activation::Softmax, &[2, 2], &t(&[2, 2], &[0.25, 0.75, 0.0, 1.0])).is_ok(), "probabilities");
         let err = run(Loss::MeanSquaredError, &p, None, Activation::Identity, &[2, 2], &t(&[2, 2], &[0.0, f32::NAN, 0.0, 0.0])).err().unwrap();
-        assert!(err.message.contains("finite values, got NaN at index 1"), "{err}");
+        assert!(err.code() == "ERR_NON_FINITE" && err.message.contains("targets must be finite, got NaN at flat index 1"), "{err}");
     }
 
     #[test]

@@ -85,6 +85,18 @@ impl Dataset<'_> {
         self.len() == 0
     }
 
+    /// One target (and one length) per sample.
+    fn check_counts(&self) -> Result<()> {
+        let n = self.len();
+        if self.y.shape().first() != Some(&n) {
+            return Err(Error::shape_mismatch(format!("needs one target per sample: x has {n} samples (shape {}), y has shape {}", fmt_shape(self.x.shape()), fmt_shape(self.y.shape()))));
+        }
+        if let Some(l) = self.lengths.filter(|l| l.shape() != [n]) {
+            return Err(Error::shape_mismatch(format!("needs one length per sample: x has {n} samples, lengths has shape {}", fmt_shape(l.shape()))));
+        }
+        Ok(())
+    }
+
     /// The rows `rows` of x, y and the lengths.
     fn rows(&self, rows: &[u32]) -> Result<(Tensor, Tensor, Option<Vec<usize>>)> {
         let lengths = self.lengths.map(|l| gather_rows(l, rows).and_then(|l| lengths_from(&l))).transpose()?;
@@ -126,6 +138,9 @@ impl Sequential {
             let name = layer.name().map_or_else(|| format!("{}_{i}", layer.kind()), str::to_string);
             if let Some(j) = names.iter().position(|n| *n == name) {
                 invalid_arg!("layer names must be unique in a model; {name:?} is the name of layers {j} and {i}");
+            }
+            if i > 0 && layer.kind() == "embedding" {
+                invalid_arg!("{name}: an embedding reads integer ids, so it must be a model's first layer; it is layer {i}, after {}", names.join(", "));
             }
             let built = layer.build(&name, &model.next_input_shape(), &mut rng)?;
             names.push(name);
@@ -189,13 +204,19 @@ impl Sequential {
     fn check_input(&self, inputs: &Inputs<'_>) -> Result<()> {
         let x = inputs.x;
         if x.rank() != self.input_shape.len() + 1 || !fits(&self.input_shape, &x.shape()[1..]) {
-            return Err(Error::shape_mismatch(format!("model expects inputs of shape {}, got {}", fmt_batch_pattern(&self.input_shape), fmt_shape(x.shape()))));
+            let empty_free = x.rank() == self.input_shape.len() + 1 && self.input_shape.iter().zip(&x.shape()[1..]).any(|(&p, &a)| p == ANY && a == 0);
+            let why = if empty_free { " (a free size, null, must be at least 1)" } else { "" };
+            return Err(Error::shape_mismatch(format!("model expects inputs of shape {}, got {}{why}", fmt_batch_pattern(&self.input_shape), fmt_shape(x.shape()))));
         }
         if let Some(i) = x.first_non_finite() {
             return Err(Error::new(ErrorKind::NonFinite, format!("input contains {} at flat index {i}", x.as_slice()[i])));
         }
         if let Some(lengths) = inputs.lengths {
             let shape = x.shape();
+            // Only recurrent layers read lengths (and zero their padded steps' outputs).
+            if !self.layers.iter().any(|l| l.config().is_recurrent()) {
+                invalid_arg!("lengths mark the valid steps of sequences for recurrent layers, and this model has none (layers: {})", self.layers.iter().map(|l| l.kind()).collect::<Vec<_>>().join(", "));
+            }
             if shape.len() < 2 {
                 return Err(Error::invalid_argument(format!("lengths need sequence inputs [batch, timesteps, ...], got {}", fmt_shape(shape))));
             }
@@ -225,6 +246,13 @@ impl Sequential {
         let mut h = inputs.x.clone();
         for layer in &mut self.layers {
             h = layer.forward(&h, &pass)?;
+        }
+        // Finite inputs (checked above) giving a non-finite output overflowed somewhere: an
+        // error, never a silent NaN. (Training reports it through its loss.)
+        if !training {
+            if let Some(i) = h.first_non_finite() {
+                return Err(Error::new(ErrorKind::NonFinite, format!("the model's output has {} at flat index {i} for finite inputs: an overflow (weights or inputs too large?)", h.as_slice()[i])));
+            }
         }
         Ok(h)
     }
@@ -293,7 +321,7 @@ impl Sequential {
         let training = self.training.as_mut().expect("checked by compute_gradients");
         let mut params: Vec<&mut Param> = self.layers.iter_mut().flat_map(|l| l.params_mut().iter_mut()).collect();
         let norm = match training.config.clip_norm {
-            Some(max) => clip_grad_norm(&mut params, max),
+            Some(max) => clip_grad_norm(&mut params, max as f32),
             None => grad_norm(&params),
         };
         if !norm.is_finite() {
@@ -330,9 +358,7 @@ impl Sequential {
         if n == 0 {
             return Err(in_context(Error::invalid_argument(format!("needs at least one sample, got x of shape {}", fmt_shape(data.x.shape())))));
         }
-        if data.y.shape().first() != Some(&n) {
-            return Err(in_context(Error::shape_mismatch(format!("needs one target per sample: x has {n} samples (shape {}), y has shape {}", fmt_shape(data.x.shape()), fmt_shape(data.y.shape())))));
-        }
+        data.check_counts().map_err(in_context)?;
         let out_shape: Vec<usize> = std::iter::once(n).chain(self.output_shape_for(&data.x.shape()[1..])).collect();
         let mask = step_mask(&inputs, &out_shape);
         loss.check_targets(data.y, &out_shape, mask.as_deref()).map_err(in_context)
@@ -340,6 +366,7 @@ impl Sequential {
 
     /// One training step on the rows `rows` of a data set.
     pub fn train_rows(&mut self, data: &Dataset<'_>, rows: &[u32]) -> Result<BatchStats> {
+        data.check_counts()?;
         let (x, y, lengths) = data.rows(rows)?;
         self.train_step(Inputs::with_lengths(&x, lengths.as_deref()), &y)
     }
@@ -351,6 +378,7 @@ impl Sequential {
         if n == 0 {
             invalid_arg!("evaluation needs at least one sample, got x of shape {}", fmt_shape(data.x.shape()));
         }
+        data.check_counts()?;
         let batch_size = batch_size.max(1);
         let (mut total, mut loss_sum, mut correct) = (BatchStats::default(), 0.0f64, None::<Correct>);
         for start in (0..n).step_by(batch_size) {
@@ -368,6 +396,9 @@ impl Sequential {
         }
         total.loss = loss_sum / total.rows.max(1) as f64;
         total.correct = correct;
+        if !total.loss.is_finite() {
+            return Err(Error::new(ErrorKind::NonFinite, format!("the loss over the data set is {} (an overflow: weights or inputs too large?)", total.loss)));
+        }
         Ok(total)
     }
 

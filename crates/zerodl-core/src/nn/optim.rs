@@ -19,25 +19,25 @@ pub enum OptimizerConfig {
 pub struct SgdConfig {
     /// Default 0.01.
     #[serde(default = "SgdConfig::default_learning_rate")]
-    pub learning_rate: f32,
+    pub learning_rate: f64,
     /// Default 0 (plain SGD).
     #[serde(default)]
-    pub momentum: f32,
+    pub momentum: f64,
     /// Default false; needs momentum > 0.
     #[serde(default)]
     pub nesterov: bool,
     /// L2 penalty added to the gradient. Default 0.
     #[serde(default)]
-    pub weight_decay: f32,
+    pub weight_decay: f64,
 }
 
 impl SgdConfig {
-    fn default_learning_rate() -> f32 {
+    fn default_learning_rate() -> f64 {
         0.01
     }
 
     /// Plain SGD at `learning_rate`.
-    pub fn new(learning_rate: f32) -> SgdConfig {
+    pub fn new(learning_rate: f64) -> SgdConfig {
         SgdConfig { learning_rate, momentum: 0.0, nesterov: false, weight_decay: 0.0 }
     }
 }
@@ -48,43 +48,43 @@ impl SgdConfig {
 pub struct AdamConfig {
     /// Default 0.001.
     #[serde(default = "AdamConfig::default_learning_rate")]
-    pub learning_rate: f32,
+    pub learning_rate: f64,
     /// Default 0.9.
     #[serde(default = "AdamConfig::default_beta1")]
-    pub beta1: f32,
+    pub beta1: f64,
     /// Default 0.999.
     #[serde(default = "AdamConfig::default_beta2")]
-    pub beta2: f32,
+    pub beta2: f64,
     /// Default 1e-8.
     #[serde(default = "AdamConfig::default_epsilon")]
-    pub epsilon: f32,
+    pub epsilon: f64,
     /// Default 0.
     #[serde(default)]
-    pub weight_decay: f32,
+    pub weight_decay: f64,
     /// Decay the weights directly (AdamW) instead of adding an L2 term. Default false.
     #[serde(default)]
     pub decoupled_weight_decay: bool,
 }
 
 impl AdamConfig {
-    fn default_learning_rate() -> f32 {
+    fn default_learning_rate() -> f64 {
         0.001
     }
 
-    fn default_beta1() -> f32 {
+    fn default_beta1() -> f64 {
         0.9
     }
 
-    fn default_beta2() -> f32 {
+    fn default_beta2() -> f64 {
         0.999
     }
 
-    fn default_epsilon() -> f32 {
+    fn default_epsilon() -> f64 {
         1e-8
     }
 
     /// Adam at `learning_rate`, every other option at its default.
-    pub fn new(learning_rate: f32) -> AdamConfig {
+    pub fn new(learning_rate: f64) -> AdamConfig {
         AdamConfig { learning_rate, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weight_decay: 0.0, decoupled_weight_decay: false }
     }
 }
@@ -100,11 +100,11 @@ impl OptimizerConfig {
     }
 
     pub fn validate(&self) -> Result<()> {
-        let finite_nonneg = |name: &str, v: f32| -> Result<()> {
+        let finite_nonneg = |name: &str, v: f64| -> Result<()> {
             if !v.is_finite() || v < 0.0 {
-                invalid_arg!("{name} must be a finite number >= 0, got {v}");
+                invalid_arg!("{name} must be a finite number >= 0, got {}", crate::json::number(v));
             }
-            Ok(())
+            crate::json::to_f32(v, name).map(|_| ())
         };
         match *self {
             OptimizerConfig::Sgd(SgdConfig { learning_rate, momentum, nesterov, weight_decay }) => {
@@ -119,12 +119,12 @@ impl OptimizerConfig {
                 finite_nonneg("learningRate", learning_rate)?;
                 finite_nonneg("weightDecay", weight_decay)?;
                 for (name, b) in [("beta1", beta1), ("beta2", beta2)] {
-                    if !(0.0..1.0).contains(&b) {
-                        invalid_arg!("{name} must be in [0, 1), got {b}");
+                    if !(0.0..1.0).contains(&b) || !(0.0..1.0).contains(&(b as f32)) {
+                        invalid_arg!("{name} must be in [0, 1) (below 1 in float32 too), got {}", crate::json::number(b));
                     }
                 }
-                if !epsilon.is_finite() || epsilon <= 0.0 {
-                    invalid_arg!("epsilon must be a finite number > 0, got {epsilon}");
+                if !epsilon.is_finite() || epsilon <= 0.0 || !((epsilon as f32) > 0.0 && (epsilon as f32).is_finite()) {
+                    invalid_arg!("epsilon must be a finite number > 0 (also in float32), got {}", crate::json::number(epsilon));
                 }
             }
         }
@@ -167,10 +167,12 @@ impl Optimizer {
             w_new.extend_from_slice(&p.value);
             match self.config {
                 // Plain SGD is w -= lr * g: one SIMD pass.
-                OptimizerConfig::Sgd(SgdConfig { learning_rate: lr, momentum, weight_decay, .. }) if momentum == 0.0 && weight_decay == 0.0 => {
-                    crate::kernels::simd::axpy(-lr, &p.grad, w_new);
+                OptimizerConfig::Sgd(SgdConfig { learning_rate, momentum, weight_decay, .. }) if momentum == 0.0 && weight_decay == 0.0 => {
+                    crate::kernels::simd::axpy(-(learning_rate as f32), &p.grad, w_new);
                 }
-                OptimizerConfig::Sgd(SgdConfig { learning_rate: lr, momentum: mu, nesterov, weight_decay: wd }) => {
+                OptimizerConfig::Sgd(SgdConfig { learning_rate, momentum, nesterov, weight_decay }) => {
+                    // Validated to be representable in f32 (`validate`).
+                    let (lr, mu, wd) = (learning_rate as f32, momentum as f32, weight_decay as f32);
                     let v = &mut self.first[i];
                     for ((w, &g), v) in w_new.iter_mut().zip(&p.grad).zip(v.iter_mut()) {
                         let g = g + wd * *w;
@@ -183,7 +185,8 @@ impl Optimizer {
                         *w -= lr * update;
                     }
                 }
-                OptimizerConfig::Adam(AdamConfig { learning_rate: lr, beta1: b1, beta2: b2, epsilon: eps, weight_decay: wd, decoupled_weight_decay: decoupled }) => {
+                OptimizerConfig::Adam(AdamConfig { learning_rate, beta1, beta2, epsilon, weight_decay, decoupled_weight_decay: decoupled }) => {
+                    let (lr, b1, b2, eps, wd) = (learning_rate as f32, beta1 as f32, beta2 as f32, epsilon as f32, weight_decay as f32);
                     if self.second[i].is_empty() {
                         self.second[i] = crate::memory::zeroed(p.value.len(), &format!("the optimizer's state for {}", p.name))?;
                     }
@@ -253,11 +256,11 @@ mod tests {
         p
     }
 
-    fn sgd(learning_rate: f32, momentum: f32, nesterov: bool, weight_decay: f32) -> OptimizerConfig {
+    fn sgd(learning_rate: f64, momentum: f64, nesterov: bool, weight_decay: f64) -> OptimizerConfig {
         OptimizerConfig::Sgd(SgdConfig { learning_rate, momentum, nesterov, weight_decay })
     }
 
-    fn adam(learning_rate: f32, beta1: f32, weight_decay: f32, decoupled_weight_decay: bool) -> OptimizerConfig {
+    fn adam(learning_rate: f64, beta1: f64, weight_decay: f64, decoupled_weight_decay: bool) -> OptimizerConfig {
         OptimizerConfig::Adam(AdamConfig { learning_rate, beta1, weight_decay, decoupled_weight_decay, ..AdamConfig::new(0.0) })
     }
 

@@ -330,6 +330,11 @@ impl Perceptron {
         }
         check_finite("inputs", inputs, Some(d))?;
         check_finite("labels", labels, None)?;
+        if self.activation == PerceptronActivation::Step {
+            if let Some((i, l)) = labels.iter().enumerate().find(|&(_, &l)| l != 0.0 && l != 1.0) {
+                invalid_arg!("a perceptron's labels are its two classes, 0 or 1, got {l} at labels[{i}]");
+            }
+        }
         if config.epochs == 0 {
             invalid_arg!("epochs must be an integer >= 1, got 0");
         }

@@ -22,7 +22,7 @@ fn dense(name: &str, inputs: usize, units: usize, act: Activation, seed: u64) ->
     dense_at(name, &[], inputs, units, act, seed)
 }
 
-fn compiled(loss: Loss, optimizer: OptimizerConfig, clip_norm: Option<f32>) -> Training {
+fn compiled(loss: Loss, optimizer: OptimizerConfig, clip_norm: Option<f64>) -> Training {
     Training::new(TrainingConfig { loss, optimizer, metrics: Vec::new(), clip_norm }).unwrap()
 }
 
@@ -30,7 +30,7 @@ fn checks(max_per_param: usize) -> CheckOptions {
     CheckOptions { max_per_param, ..CheckOptions::default() }
 }
 
-fn sgd(lr: f32) -> OptimizerConfig {
+fn sgd(lr: f64) -> OptimizerConfig {
     OptimizerConfig::Sgd(SgdConfig::new(lr))
 }
 

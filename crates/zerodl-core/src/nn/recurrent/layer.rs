@@ -21,7 +21,7 @@ use crate::nn::config::LayerConfig;
 use crate::nn::dropout::{check_rate, DropoutStream};
 use crate::nn::layer::{Layer, Param, Pass};
 use crate::random::Rng;
-use crate::shape::{fits, fmt_batch_pattern, fmt_shape};
+use crate::shape::{fits, fmt_batch_pattern, fmt_pattern, fmt_shape};
 use crate::{invalid_arg, Error, ErrorKind, Result, Tensor};
 
 /// A recurrent layer's description: the options of `layers.simpleRNN()`, `layers.lstm()` and
@@ -46,7 +46,7 @@ pub struct RecurrentConfig {
     pub bidirectional: bool,
     /// Dropout on the outputs of each stacked layer but the last, while training. Default 0.
     #[serde(default)]
-    pub dropout: f32,
+    pub dropout: f64,
     /// Carry the final state of each batch into the next. Default false.
     #[serde(default)]
     pub stateful: bool,
@@ -60,7 +60,7 @@ pub struct RecurrentConfig {
     /// LSTM only: added to the forget gate's bias at initialisation (1 as in TensorFlow's
     /// BasicLSTMCell and Keras's unit_forget_bias). Default 1.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub forget_bias: Option<f32>,
+    pub forget_bias: Option<f64>,
     /// LSTM only: peephole connections (`peephole_l0`: [3, H] for the i, f and o gates).
     /// Default false.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -127,8 +127,8 @@ impl RecurrentConfig {
         if let Some(act) = self.activation.filter(|a| !matches!(a, Activation::Tanh | Activation::Relu)) {
             invalid_arg!("{what}: a simpleRNN's activation must be \"tanh\" or \"relu\", got \"{}\"", act.name());
         }
-        if self.forget_bias.is_some_and(|b| !b.is_finite()) {
-            invalid_arg!("{what}: forgetBias must be a finite number");
+        if let Some(b) = self.forget_bias {
+            crate::json::within(crate::json::to_f32(b, "forgetBias"), what)?;
         }
         check_rate(self.dropout, what, "dropout")?;
         if self.dropout > 0.0 && self.num_layers == 1 {
@@ -175,12 +175,12 @@ impl Recurrent {
         config.validate(cell, name)?;
         let config = RecurrentConfig { name: Some(name.to_string()), ..config.normalized(cell) };
         let &[steps, input] = input_shape else {
-            invalid_arg!("{name}: a recurrent layer needs inputs of shape [timesteps, features], got {}", fmt_shape(input_shape));
+            invalid_arg!("{name}: a recurrent layer needs inputs of shape [timesteps, features], got {}", fmt_pattern(input_shape));
         };
         if input == 0 {
-            invalid_arg!("{name}: a recurrent layer needs inputs with at least one feature, got input shape {}", fmt_shape(input_shape));
+            invalid_arg!("{name}: a recurrent layer needs a fixed number of input features (the last axis), got input shape {}", fmt_pattern(input_shape));
         }
-        let dropout = DropoutStream::new(config.dropout, rng);
+        let dropout = DropoutStream::new(config.dropout as f32, rng);
         let (h, gh) = (config.units, cell.gates() * config.units);
         let bound = 1.0 / (h as f32).sqrt();
         let dist = Uniform::new_inclusive(-bound, bound).expect("bound > 0");
@@ -203,7 +203,7 @@ impl Recurrent {
                 let mut b_ih = param(format!("bias_ih_{suffix}"), vec![gh])?;
                 let b_hh = param(format!("bias_hh_{suffix}"), vec![gh])?;
                 if let Some(forget_bias) = config.forget_bias {
-                    b_ih.value[h..2 * h].iter_mut().for_each(|b| *b += forget_bias);
+                    b_ih.value[h..2 * h].iter_mut().for_each(|b| *b += forget_bias as f32);
                 }
                 params.extend([w_ih, w_hh, b_ih, b_hh]);
                 if config.peephole == Some(true) {
