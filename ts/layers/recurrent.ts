@@ -160,7 +160,10 @@ export function gru(args: RecurrentLayerArgs): Recurrent {
  * sequence's own last step), outputs concatenated [forward, backward]; weights `..._reverse`.
  * Equivalent to the layer's own `bidirectional: true`.
  */
-export function bidirectional(layer: Recurrent): Recurrent {
+export function bidirectional(layer: Recurrent, ...rest: never[]): Recurrent {
+  // Keras's Bidirectional takes a mergeMode; here the two directions are always concatenated,
+  // so an options object would be ignored: refuse it.
+  if (rest.length > 0) checkOptions('layers.bidirectional()', rest[0] as unknown as object, []);
   const given: unknown = layer;
   if (!(given instanceof Recurrent)) throw new InvalidArgumentError(`layers.bidirectional() expects a recurrent layer (simpleRNN, lstm or gru), got ${given instanceof Layer ? `a ${given.kind} layer` : describe(given)}`);
   const { kind, ...options } = layer.options;

@@ -90,6 +90,7 @@ export const layers: Case[] = [
   // bidirectional
   { name: 'bidirectional(): a dense layer', code: `zd.layers.bidirectional(zd.layers.dense({ units: 3 }))`, expect: { code: 'ERR_INVALID_ARGUMENT', came: /a dense layer/, expected: /a recurrent layer \(simpleRNN, lstm or gru\)/ } },
   { name: 'bidirectional(): null', code: `zd.layers.bidirectional(null)`, expect: { code: 'ERR_INVALID_ARGUMENT', came: /got null/, expected: /a recurrent layer/ } },
+  { name: 'bidirectional(): a mergeMode (Keras) option', code: `zd.layers.bidirectional(zd.layers.lstm({ units: 3 }), { mergeMode: 'sum' })`, expect: { code: 'ERR_INVALID_ARGUMENT', came: /unknown option "mergeMode"/, expected: /it takes no options/ } },
   { name: 'bidirectional(): options instead of a layer', code: `zd.layers.bidirectional({ units: 3 })`, expect: { code: 'ERR_INVALID_ARGUMENT', came: /an object \(Object\)/, expected: /a recurrent layer/ } },
   { name: 'bidirectional(): a kind name', code: `zd.layers.bidirectional('lstm')`, expect: { code: 'ERR_INVALID_ARGUMENT', came: /the string "lstm"/, expected: /a recurrent layer/ } },
 ];

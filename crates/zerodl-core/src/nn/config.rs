@@ -7,9 +7,10 @@
 //! strictly (`crate::json`): unknown keys, wrong types and out-of-range values are errors that
 //! name the field, before anything is built.
 //!
-//! Adding a layer kind: its config struct and layer in one file, a variant here, and its arms in
-//! the matches below (`options_of`, `from_json`, `validate`, `build`).
+//! Adding a layer kind: its config struct and layer in one file, a line in `layer_kinds!` here,
+//! and its arms in `validate` and `build`.
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -23,7 +24,7 @@ use super::optim::OptimizerConfig;
 use super::recurrent::{CellKind, Recurrent, RecurrentConfig};
 use crate::json::{self, fields};
 use crate::random::Rng;
-use crate::{invalid_arg, Error, Result};
+use crate::{invalid_arg, Result};
 
 /// serde default helpers (serde takes functions).
 pub(crate) fn yes() -> bool {
@@ -34,74 +35,97 @@ pub(crate) fn one() -> usize {
     1
 }
 
-/// One layer's description, tagged by its kind as the API names it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind")]
-pub enum LayerConfig {
-    #[serde(rename = "dense")]
-    Dense(DenseConfig),
-    #[serde(rename = "dropout")]
-    Dropout(DropoutConfig),
-    #[serde(rename = "embedding")]
-    Embedding(EmbeddingConfig),
-    #[serde(rename = "simpleRNN")]
-    SimpleRnn(RecurrentConfig),
-    #[serde(rename = "lstm")]
-    Lstm(RecurrentConfig),
-    #[serde(rename = "gru")]
-    Gru(RecurrentConfig),
+/// What each layer kind's configuration struct tells the description about its options. The
+/// defaults suit a struct that serves one kind; one shared by several kinds (the recurrent
+/// cells) says which of its options each kind takes.
+pub trait LayerOptions: DeserializeOwned {
+    /// The option names a layer of `kind` takes (its serialized fields, by default).
+    fn options_of(_kind: &str) -> Vec<&'static str> {
+        fields::<Self>().to_vec()
+    }
+
+    /// For an option this struct has but `kind` does not take: the kind that takes it.
+    fn owner_of(_kind: &str, _option: &str) -> Option<&'static str> {
+        None
+    }
 }
 
-/// Runs `$body` with `$c` bound to whichever config struct `$value` holds.
-macro_rules! each_kind {
-    ($value:expr, $c:ident => $body:expr) => {
-        match $value {
-            LayerConfig::Dense($c) => $body,
-            LayerConfig::Dropout($c) => $body,
-            LayerConfig::Embedding($c) => $body,
-            LayerConfig::SimpleRnn($c) | LayerConfig::Lstm($c) | LayerConfig::Gru($c) => $body,
+/// The layer kinds: the API's name, the variant, the configuration struct (which has a `name`
+/// field and implements `LayerOptions`). Adding a kind: a line here, its arms in `validate` and
+/// `build`, and its struct and layer in their own file.
+macro_rules! layer_kinds {
+    ($($kind:literal => $variant:ident($config:ty)),* $(,)?) => {
+        /// One layer's description, tagged by its kind as the API names it.
+        #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+        #[serde(tag = "kind")]
+        pub enum LayerConfig {
+            $(#[serde(rename = $kind)] $variant($config),)*
+        }
+
+        impl LayerConfig {
+            /// Every layer kind, as the API names it.
+            pub const KINDS: &'static [&'static str] = &[$($kind),*];
+
+            /// The kind, as the API names it ("dense", "lstm"...).
+            pub fn kind(&self) -> &'static str {
+                match self {
+                    $(LayerConfig::$variant(_) => $kind,)*
+                }
+            }
+
+            /// The option names of layer kind `kind`, or `None` for an unknown kind.
+            pub fn options_of(kind: &str) -> Option<Vec<&'static str>> {
+                match kind {
+                    $($kind => Some(<$config as LayerOptions>::options_of(kind)),)*
+                    _ => None,
+                }
+            }
+
+            /// For an option of `kind`'s struct that `kind` does not take: the kind that does.
+            fn owner_of(kind: &str, option: &str) -> Option<&'static str> {
+                match kind {
+                    $($kind => <$config as LayerOptions>::owner_of(kind, option),)*
+                    _ => None,
+                }
+            }
+
+            /// `options` (keys checked, no "kind") read as `kind`'s own struct: not through the
+            /// tagged enum, whose buffering would lose the field a type error is at.
+            fn read_options(kind: &str, options: &Value, what: &str) -> Result<LayerConfig> {
+                Ok(match kind {
+                    $($kind => LayerConfig::$variant(json::typed(options, what)?),)*
+                    other => invalid_arg!("{what}: unknown layer kind \"{other}\""),
+                })
+            }
+
+            /// The name given, if any.
+            pub fn name(&self) -> Option<&str> {
+                match self {
+                    $(LayerConfig::$variant(c) => c.name.as_deref(),)*
+                }
+            }
+
+            /// The same description under `name`.
+            pub fn with_name(mut self, name: &str) -> LayerConfig {
+                match &mut self {
+                    $(LayerConfig::$variant(c) => c.name = Some(name.to_string()),)*
+                }
+                self
+            }
         }
     };
 }
 
+layer_kinds! {
+    "dense" => Dense(DenseConfig),
+    "dropout" => Dropout(DropoutConfig),
+    "embedding" => Embedding(EmbeddingConfig),
+    "simpleRNN" => SimpleRnn(RecurrentConfig),
+    "lstm" => Lstm(RecurrentConfig),
+    "gru" => Gru(RecurrentConfig),
+}
+
 impl LayerConfig {
-    /// Every layer kind, as the API names it.
-    pub const KINDS: [&'static str; 6] = ["dense", "dropout", "embedding", "simpleRNN", "lstm", "gru"];
-
-    /// The option names of layer kind `kind`, or `None` for an unknown kind.
-    pub fn options_of(kind: &str) -> Option<Vec<&'static str>> {
-        Some(match kind {
-            "dense" => fields::<DenseConfig>().to_vec(),
-            "dropout" => fields::<DropoutConfig>().to_vec(),
-            "embedding" => fields::<EmbeddingConfig>().to_vec(),
-            "simpleRNN" | "lstm" | "gru" => RecurrentConfig::options_of(kind),
-            _ => return None,
-        })
-    }
-
-    /// The kind, as the API names it ("dense", "lstm"...).
-    pub fn kind(&self) -> &'static str {
-        match self {
-            LayerConfig::Dense(_) => "dense",
-            LayerConfig::Dropout(_) => "dropout",
-            LayerConfig::Embedding(_) => "embedding",
-            LayerConfig::SimpleRnn(_) => "simpleRNN",
-            LayerConfig::Lstm(_) => "lstm",
-            LayerConfig::Gru(_) => "gru",
-        }
-    }
-
-    /// The name given, if any.
-    pub fn name(&self) -> Option<&str> {
-        each_kind!(self, c => c.name.as_deref())
-    }
-
-    /// The same description under `name`.
-    pub fn with_name(mut self, name: &str) -> LayerConfig {
-        each_kind!(&mut self, c => c.name = Some(name.to_string()));
-        self
-    }
-
     /// Whether this is a recurrent layer (the kind that reads sequence lengths).
     pub fn is_recurrent(&self) -> bool {
         self.cell().is_some()
@@ -121,36 +145,23 @@ impl LayerConfig {
     /// "layers[2]"). The result has every option of its kind filled in (defaults where not given).
     pub fn from_json(value: &Value, what: &str) -> Result<LayerConfig> {
         let object = json::object(value, what)?;
-        let kinds = Self::KINDS.map(|k| format!("\"{k}\"")).join(", ");
+        let kinds = Self::KINDS.iter().map(|k| format!("\"{k}\"")).collect::<Vec<_>>().join(", ");
         let kind = match object.get("kind") {
             Some(Value::String(kind)) => kind.as_str(),
             Some(other) => invalid_arg!("{what}: kind must be a layer kind (one of {kinds}), got {}", json::describe(other)),
             None => invalid_arg!("{what}: \"kind\" is required (one of {kinds})"),
         };
         let Some(options) = Self::options_of(kind) else {
-            invalid_arg!("{what}: unknown layer kind \"{kind}\"{}; expected one of {kinds}", json::suggestion(kind, &Self::KINDS));
+            invalid_arg!("{what}: unknown layer kind \"{kind}\"{}; expected one of {kinds}", json::suggestion(kind, Self::KINDS));
         };
-        if matches!(kind, "simpleRNN" | "lstm" | "gru") {
-            // An option of another cell (forgetBias on a gru): say whose it is.
-            if let Some((key, owner)) = object.keys().find_map(|k| RecurrentConfig::owner_of(k).filter(|&o| o != kind).map(|o| (k, o))) {
-                invalid_arg!("{what}: {key} is an option of {owner} layers; a {kind} layer has none");
-            }
+        // An option of another kind sharing the struct (forgetBias on a gru): say whose it is.
+        if let Some((key, owner)) = object.keys().find_map(|k| Self::owner_of(kind, k).map(|o| (k, o))) {
+            invalid_arg!("{what}: {key} is an option of {owner} layers; a {kind} layer has none");
         }
         json::check_keys(object, &options, &["kind"], what)?;
-        // The options read as the kind's own struct (not through the tagged enum, whose
-        // buffering would lose the field a type error is at).
         let mut options = object.clone();
         options.remove("kind");
-        let options = Value::Object(options);
-        let config = match kind {
-            "dense" => LayerConfig::Dense(json::typed(&options, what)?),
-            "dropout" => LayerConfig::Dropout(json::typed(&options, what)?),
-            "embedding" => LayerConfig::Embedding(json::typed(&options, what)?),
-            "simpleRNN" => LayerConfig::SimpleRnn(json::typed(&options, what)?),
-            "lstm" => LayerConfig::Lstm(json::typed(&options, what)?),
-            "gru" => LayerConfig::Gru(json::typed(&options, what)?),
-            other => invalid_arg!("{what}: unknown layer kind \"{other}\""),
-        };
+        let config = Self::read_options(kind, &Value::Object(options), what)?;
         config.validate(what)?;
         Ok(config.normalized())
     }
@@ -229,7 +240,7 @@ impl TrainingConfig {
         json::check_keys(object, fields::<TrainingConfig>(), &[], what)?;
         let mut object = object.clone();
         if let Some(optimizer) = object.get_mut("optimizer") {
-            *optimizer = Value::from(serde_json::to_value(optimizer_from_json(optimizer, &format!("{what}: optimizer"))?).expect("serializable"));
+            *optimizer = serde_json::to_value(optimizer_from_json(optimizer, &format!("{what}: optimizer"))?).expect("descriptions serialize");
         }
         let config: TrainingConfig = json::typed(&Value::Object(object), what)?;
         if let Some(c) = config.clip_norm {

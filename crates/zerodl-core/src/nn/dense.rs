@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::activation::Activation;
-use super::config::LayerConfig;
+use super::config::{LayerConfig, LayerOptions};
 use super::init::Init;
 use super::layer::{Layer, Param, Pass};
 use crate::kernels::column_sums::column_sums;
@@ -39,6 +39,8 @@ pub struct DenseConfig {
     #[serde(default = "Init::zeros")]
     pub bias_initializer: Init,
 }
+
+impl LayerOptions for DenseConfig {}
 
 impl DenseConfig {
     /// `units` outputs, every other option at its default.

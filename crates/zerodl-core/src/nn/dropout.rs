@@ -5,7 +5,7 @@
 use rand::RngExt as _;
 use serde::{Deserialize, Serialize};
 
-use super::config::LayerConfig;
+use super::config::{LayerConfig, LayerOptions};
 use super::layer::{Layer, Param, Pass};
 use crate::random::{self, Rng};
 use crate::{invalid_arg, Error, ErrorKind, Result, Tensor};
@@ -20,6 +20,8 @@ pub struct DropoutConfig {
     /// Fraction of the inputs set to zero while training, in [0, 1) (required).
     pub rate: f64,
 }
+
+impl LayerOptions for DropoutConfig {}
 
 impl DropoutConfig {
     pub fn validate(&self, what: &str) -> Result<()> {

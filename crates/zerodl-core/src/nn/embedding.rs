@@ -5,7 +5,7 @@
 use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
 
-use super::config::LayerConfig;
+use super::config::{LayerConfig, LayerOptions};
 use super::layer::{Layer, Param, Pass};
 use crate::memory;
 use crate::random::Rng;
@@ -24,6 +24,8 @@ pub struct EmbeddingConfig {
     /// Size of each id's vector (required, >= 1).
     pub output_dim: usize,
 }
+
+impl LayerOptions for EmbeddingConfig {}
 
 impl EmbeddingConfig {
     pub fn validate(&self, what: &str) -> Result<()> {

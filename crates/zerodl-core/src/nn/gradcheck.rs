@@ -95,10 +95,10 @@ pub fn check_model<'a>(model: &mut Sequential, inputs: impl Into<Inputs<'a>>, y:
             }
             // How far into its tolerance this element's error goes (> 1: outside). NaN fails.
             let score = abs / (options.atol + options.rtol * numeric.abs()).max(f64::MIN_POSITIVE);
-            if !(score <= 1.0) {
+            if score.is_nan() || score > 1.0 {
                 check.passed = false;
             }
-            if !(score <= worst_score) {
+            if score.is_nan() || score > worst_score {
                 (worst_score, check.worst_index, check.worst_analytic, check.worst_numeric) = (score, i, a, numeric);
             }
             check.checked += 1;

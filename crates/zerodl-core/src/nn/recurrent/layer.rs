@@ -17,7 +17,7 @@ use super::stack::{stack_backward, stack_forward, StackCache, StackConfig, Stack
 use crate::kernels::simd::{self, BinaryOp};
 use crate::memory;
 use crate::nn::activation::Activation;
-use crate::nn::config::LayerConfig;
+use crate::nn::config::{LayerConfig, LayerOptions};
 use crate::nn::dropout::{check_rate, DropoutStream};
 use crate::nn::layer::{Layer, Param, Pass};
 use crate::random::Rng;
@@ -70,20 +70,21 @@ pub struct RecurrentConfig {
 /// The options that belong to one cell kind only, and that kind.
 const CELL_OPTIONS: [(&str, &str); 3] = [("activation", "simpleRNN"), ("forgetBias", "lstm"), ("peephole", "lstm")];
 
+/// One struct for the three cells, each taking its own options besides the shared ones.
+impl LayerOptions for RecurrentConfig {
+    fn options_of(kind: &str) -> Vec<&'static str> {
+        crate::json::fields::<RecurrentConfig>().iter().copied().filter(|f| CELL_OPTIONS.iter().all(|&(o, k)| o != *f || k == kind)).collect()
+    }
+
+    fn owner_of(kind: &str, option: &str) -> Option<&'static str> {
+        CELL_OPTIONS.iter().find(|&&(o, k)| o == option && k != kind).map(|&(_, k)| k)
+    }
+}
+
 impl RecurrentConfig {
     /// `units` units, every other option at its default.
     pub fn new(units: usize) -> RecurrentConfig {
         RecurrentConfig { name: None, units, return_sequences: false, num_layers: 1, bidirectional: false, dropout: 0.0, stateful: false, truncate_bptt: None, activation: None, forget_bias: None, peephole: None }
-    }
-
-    /// The option names a layer of this cell kind (its tag) takes.
-    pub fn options_of(kind: &str) -> Vec<&'static str> {
-        crate::json::fields::<RecurrentConfig>().iter().copied().filter(|f| CELL_OPTIONS.iter().all(|&(o, k)| o != *f || k == kind)).collect()
-    }
-
-    /// For an option that exists, but for another cell kind: that kind.
-    pub fn owner_of(option: &str) -> Option<&'static str> {
-        CELL_OPTIONS.iter().find(|&&(o, _)| o == option).map(|&(_, k)| k)
     }
 
     /// The cell these options describe for a layer of `kind` (a simpleRNN's activation is the
@@ -113,8 +114,7 @@ impl RecurrentConfig {
     pub fn validate(&self, cell: CellKind, what: &str) -> Result<()> {
         let kind = cell.name();
         for (option, set) in [("activation", self.activation.is_some()), ("forgetBias", self.forget_bias.is_some()), ("peephole", self.peephole.is_some())] {
-            let owner = Self::owner_of(option).expect("a cell option");
-            if set && owner != kind {
+            if let Some(owner) = <Self as LayerOptions>::owner_of(kind, option).filter(|_| set) {
                 invalid_arg!("{what}: {option} is an option of {owner} layers; a {kind} layer has none");
             }
         }
