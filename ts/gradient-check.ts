@@ -9,7 +9,7 @@ import type { Sequential } from './models/sequential.js';
 import { lengthsTensor, type SequenceArgs } from './training/sequence-lengths.js';
 import { toTensor, type Tensor, type TensorLike } from './tensor.js';
 import { describe } from './util/describe.js';
-import { checkOptions } from './util/options.js';
+import { checkOptions, countOption } from './util/options.js';
 
 export interface GradientCheckArgs extends SequenceArgs {
   /** Finite-difference step. Default 1e-3 (as in the seed series). */
@@ -66,11 +66,13 @@ function positive(name: string, value: unknown, zeroOk: boolean): number | undef
  */
 export function gradientCheck(model: Sequential, x: Tensor | TensorLike, y: Tensor | TensorLike, args: GradientCheckArgs = {}): GradientCheckResult {
   const { epsilon, maxPerParam, atol, rtol, lengths } = checkOptions('gradientCheck()', args, KEYS);
-  if (maxPerParam !== undefined && (!Number.isInteger(maxPerParam) || maxPerParam < 1 || maxPerParam > 2 ** 32 - 1)) {
-    throw new InvalidArgumentError(`gradientCheck() expects maxPerParam to be an integer >= 1, got ${describe(maxPerParam)}`);
-  }
   // Only what was given: the native core holds the defaults.
-  const given = { epsilon: positive('epsilon', epsilon, false), maxPerParam, atol: positive('atol', atol, true), rtol: positive('rtol', rtol, true) };
+  const given = {
+    epsilon: positive('epsilon', epsilon, false),
+    maxPerParam: maxPerParam === undefined ? undefined : countOption('gradientCheck()', 'maxPerParam', maxPerParam, 1),
+    atol: positive('atol', atol, true),
+    rtol: positive('rtol', rtol, true),
+  };
   const options = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined));
   if (!model || typeof model !== 'object' || !('nativeModel' in model)) throw new InvalidArgumentError(`gradientCheck() expects a Sequential model, got ${describe(model)}`);
   if (!model.toJSON().training) throw new InvalidArgumentError('gradientCheck() needs a compiled model (its loss is what is differentiated): call model.compile({ optimizer, loss }) first');

@@ -6,6 +6,7 @@
 import { callNative, InvalidArgumentError } from './errors.js';
 import { native } from './native.js';
 import { toJson } from './util/json.js';
+import { optionsObject } from './util/options.js';
 
 export interface SgdArgs {
   /** Step size. Default 0.01. */
@@ -41,11 +42,10 @@ export type OptimizerName = 'sgd' | 'adam';
 
 function configure(kind: OptimizerName, args: unknown): OptimizerConfig {
   const where = `optimizers.${kind}()`;
-  if (args !== undefined && (args === null || typeof args !== 'object' || Array.isArray(args))) {
-    throw new InvalidArgumentError(`${where} expects an options object, got ${args === null ? 'null' : Array.isArray(args) ? 'an array' : typeof args}`);
-  }
-  if (args !== undefined && 'kind' in args) throw new InvalidArgumentError(`${where}: unknown option "kind" (the factory sets it)`);
-  return JSON.parse(callNative(() => native.normalizeOptimizerConfig(toJson(where, { kind, ...(args as object) }), where))) as OptimizerConfig;
+  // Its keys are checked by the core, which knows them; the tag is the factory's to set.
+  const options = args === undefined ? {} : optionsObject(where, args);
+  if ('kind' in options) throw new InvalidArgumentError(`${where}: unknown option "kind" (the factory sets it)`);
+  return JSON.parse(callNative(() => native.normalizeOptimizerConfig(toJson(where, { kind, ...options }), where))) as OptimizerConfig;
 }
 
 /** Stochastic gradient descent, optionally with (Nesterov) momentum and weight decay. */

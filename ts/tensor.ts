@@ -6,7 +6,7 @@
 import { callNative, InvalidArgumentError, OutOfMemoryError } from './errors.js';
 import { native, type NativeTensor } from './native.js';
 import { describe } from './util/describe.js';
-import { checkOptions } from './util/options.js';
+import { checkOptions, seedOption } from './util/options.js';
 
 export { describe };
 
@@ -156,18 +156,13 @@ function checkNumber(where: string, name: string, value: unknown): number {
   return value;
 }
 
-function checkSeed(where: string, seed: unknown): number | undefined {
-  if (seed !== undefined && !Number.isSafeInteger(seed)) throw new InvalidArgumentError(`${where} expects seed to be an integer, got ${describe(seed)}`);
-  return seed as number | undefined;
-}
-
 /** Samples from a normal distribution N(mean, std^2). */
 export function randn(shape: readonly number[], options: RandnOptions = {}): Tensor {
   const dims = checkShapeArray(shape, 'randn');
   const { mean = 0, std = 1, seed } = checkOptions('randn()', options, ['mean', 'std', 'seed']);
   checkNumber('randn()', 'mean', mean);
   checkNumber('randn()', 'std', std);
-  checkSeed('randn()', seed);
+  seedOption('randn()', seed);
   return new Tensor(callNative(() => native.randn(dims, mean, std, seed)));
 }
 
@@ -177,7 +172,7 @@ export function uniform(shape: readonly number[], low = 0, high = 1, options: Ra
   const { seed } = checkOptions('uniform()', options, ['seed']);
   checkNumber('uniform()', 'low', low);
   checkNumber('uniform()', 'high', high);
-  checkSeed('uniform()', seed);
+  seedOption('uniform()', seed);
   return new Tensor(callNative(() => native.uniform(dims, low, high, seed)));
 }
 

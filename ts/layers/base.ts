@@ -63,10 +63,10 @@ function checkInputShape(where: string, shape: unknown): InputShape | undefined 
 }
 
 /** @internal Reads a factory's options: strict keys, then the core's checks and defaults. */
-export function readLayerArgs(factory: string, kind: string, args: unknown, extraKeys: readonly string[] = []): { options: Record<string, unknown>; config: LayerConfig; inputShape: InputShape | undefined } {
-  const where = `layers.${factory}()`;
+export function readLayerArgs(kind: string, args: unknown): { options: Record<string, unknown>; config: LayerConfig; inputShape: InputShape | undefined } {
+  const where = `layers.${kind}()`;
   if (args === undefined) throw new InvalidArgumentError(`${where} expects an options object, got undefined`);
-  const known = [...(native.layerOptions(kind) ?? []), 'inputShape', ...extraKeys];
+  const known = [...(native.layerOptions(kind) ?? []), 'inputShape'];
   const { inputShape, ...options } = checkOptions(where, args as Record<string, unknown>, known);
   const config = JSON.parse(callNative(() => native.normalizeLayerConfig(toJson(where, { kind, ...options }), where))) as LayerConfig;
   return { options: { kind, ...options }, config, inputShape: checkInputShape(where, inputShape) };
@@ -110,9 +110,8 @@ export abstract class Layer {
     return this.#options;
   }
 
-  /** @internal Called by the model that owns this layer, with the layer's description there. */
+  /** @internal Called by the model that owns this layer (which checks `isBound` first), with the layer's description there. */
   bind(model: NativeModel, index: number, config: LayerConfig): void {
-    if (this.#binding) throw new InvalidArgumentError(`layer ${this.name} already belongs to a model; create a new layer`);
     this.#binding = { model, index };
     this.#config = config;
   }

@@ -29,7 +29,7 @@ export interface DenseLayerArgs extends BaseLayerArgs {
  */
 export class Dense extends Layer {
   constructor(args: DenseLayerArgs) {
-    super(readLayerArgs('dense', 'dense', args));
+    super(readLayerArgs('dense', args));
   }
 
   get units(): number {
@@ -61,7 +61,7 @@ export interface DropoutLayerArgs extends BaseLayerArgs {
 /** Inverted dropout: active only while training (fit, trainOnBatch); the identity otherwise. */
 export class Dropout extends Layer {
   constructor(args: DropoutLayerArgs) {
-    super(readLayerArgs('dropout', 'dropout', args));
+    super(readLayerArgs('dropout', args));
   }
 
   get rate(): number {

@@ -17,7 +17,7 @@ export interface EmbeddingLayerArgs extends BaseLayerArgs {
  */
 export class Embedding extends Layer {
   constructor(args: EmbeddingLayerArgs) {
-    super(readLayerArgs('embedding', 'embedding', args));
+    super(readLayerArgs('embedding', args));
   }
 
   get inputDim(): number {

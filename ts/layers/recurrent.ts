@@ -64,7 +64,7 @@ export class Recurrent extends Layer {
   declare readonly kind: RecurrentKind;
 
   constructor(kind: RecurrentKind, args: SimpleRnnLayerArgs | LstmLayerArgs) {
-    super(readLayerArgs(kind, kind, args));
+    super(readLayerArgs(kind, args));
   }
 
   get units(): number {

@@ -26,7 +26,7 @@ import { evaluateNative, fitLoop, type FitTarget, type ModelFitArgs } from '../t
 import { lengthsTensor, type SequenceArgs } from '../training/sequence-lengths.js';
 import { describe } from '../util/describe.js';
 import { toJson } from '../util/json.js';
-import { checkOptions } from '../util/options.js';
+import { checkOptions, countOption, seedOption } from '../util/options.js';
 import { range } from '../util/shuffle.js';
 
 export interface ModelCompileArgs {
@@ -74,9 +74,7 @@ export interface EvaluateArgs extends SequenceArgs {
 const COMPILE_KEYS = ['optimizer', 'loss', 'metrics', 'clipNorm'];
 
 function checkSeed(where: string, args: SequentialArgs): number | undefined {
-  const { seed } = checkOptions(where, args, ['seed']);
-  if (seed !== undefined && !Number.isSafeInteger(seed)) throw new InvalidArgumentError(`${where} expects seed to be an integer, got ${describe(seed)}`);
-  return seed;
+  return seedOption(where, checkOptions(where, args, ['seed']).seed);
 }
 
 export class Sequential implements FitTarget {
@@ -94,7 +92,7 @@ export class Sequential implements FitTarget {
     }
     layers.forEach((l, i) => {
       if (!(l instanceof Layer)) throw new InvalidArgumentError(`Sequential expects layers made by the layers.* factories, got ${describe(l)} at index ${i}`);
-      if (l.isBound) throw new InvalidArgumentError(`layer ${i} (${l.name}) already belongs to a model; create a new layer`);
+      if (l.isBound || layers.indexOf(l) < i) throw new InvalidArgumentError(`layer ${i} (${l.name}) already belongs to a model; create a new layer`);
     });
     const inputShape = layers[0]?.inputShape;
     if (!inputShape) throw new InvalidArgumentError('the first layer of a Sequential model needs inputShape, e.g. layers.dense({ units: 10, inputShape: [784] })');
@@ -198,8 +196,8 @@ export class Sequential implements FitTarget {
   /** Mean loss (and accuracy when compiled with it) over a data set, computed off the JS thread. */
   async evaluate(x: Tensor | TensorLike, y: Tensor | TensorLike, args: EvaluateArgs = {}): Promise<{ loss: number; accuracy?: number }> {
     this.#requireCompiled('evaluate');
-    const { batchSize = 32, lengths } = checkOptions('evaluate()', args, ['batchSize', 'lengths']);
-    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 2 ** 32 - 1) throw new InvalidArgumentError(`evaluate() expects batchSize to be an integer >= 1, got ${describe(batchSize)}`);
+    const { batchSize: given = 32, lengths } = checkOptions('evaluate()', args, ['batchSize', 'lengths']);
+    const batchSize = countOption('evaluate()', 'batchSize', given, 1);
     const xt = toTensor('evaluate()', 'x', x);
     const yt = toTensor('evaluate()', 'y', y);
     const lt = lengthsTensor(lengths, xt.shape[0] ?? 0, 'evaluate()');

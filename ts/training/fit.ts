@@ -8,7 +8,7 @@ import { native, type NativeModel } from '../native.js';
 import { lengthsTensor, type SequenceLengths } from './sequence-lengths.js';
 import { Tensor, toTensor, type TensorLike } from '../tensor.js';
 import { describe } from '../util/describe.js';
-import { checkOptions } from '../util/options.js';
+import { checkOptions, countOption, seedOption } from '../util/options.js';
 import { mulberry32, range, shuffleInPlace } from '../util/shuffle.js';
 import { CallbackList, History, type Callback, type Logs, type TrainingTarget } from './callbacks.js';
 import { progressLogger } from './progress.js';
@@ -61,18 +61,11 @@ interface Validation {
 
 const FIT_KEYS = ['epochs', 'batchSize', 'shuffle', 'seed', 'validationSplit', 'validationData', 'lengths', 'callbacks', 'signal', 'verbose'];
 
-function checkInteger(name: string, value: unknown, min: number): number {
-  if (!Number.isInteger(value) || (value as number) < min || (value as number) > 2 ** 32 - 1) {
-    throw new InvalidArgumentError(`fit() expects ${name} to be an integer >= ${min}, got ${describe(value)}`);
-  }
-  return value as number;
-}
-
 /** The options' types, before any work. */
 function checkFitArgs(args: ModelFitArgs): void {
   const { shuffle, seed, validationSplit, validationData, signal } = args;
   if (shuffle !== undefined && typeof shuffle !== 'boolean') throw new InvalidArgumentError(`fit() expects shuffle to be true or false, got ${describe(shuffle)}`);
-  if (seed !== undefined && !Number.isSafeInteger(seed)) throw new InvalidArgumentError(`fit() expects seed to be an integer, got ${describe(seed)}`);
+  seedOption('fit()', seed);
   if (validationSplit !== undefined && !(typeof validationSplit === 'number' && validationSplit >= 0 && validationSplit < 1)) {
     throw new InvalidArgumentError(`fit() expects validationSplit to be a number in [0, 1), got ${describe(validationSplit)}`);
   }
@@ -115,8 +108,8 @@ function abortError(signal: AbortSignal): AbortError {
 /** Runs the loop; resolves with the per-epoch history. */
 export async function fitLoop(model: FitTarget, x: Tensor, y: Tensor, args: ModelFitArgs = {}): Promise<History> {
   checkOptions('fit()', args, FIT_KEYS);
-  const epochs = checkInteger('epochs', args.epochs ?? 1, 1);
-  const batchSize = checkInteger('batchSize', args.batchSize ?? 32, 1);
+  const epochs = countOption('fit()', 'epochs', args.epochs ?? 1, 1);
+  const batchSize = countOption('fit()', 'batchSize', args.batchSize ?? 32, 1);
   const verbose = args.verbose ?? 1;
   if (![0, 1, 2].includes(verbose)) throw new InvalidArgumentError(`fit() expects verbose 0, 1 or 2, got ${describe(verbose)}`);
   checkFitArgs(args);

@@ -7,14 +7,10 @@
  */
 import { InvalidArgumentError } from '../errors.js';
 import { describe } from './describe.js';
+import { isPlainObject } from './options.js';
 
 /** A plain data value: what a description may hold. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
-
-function isPlainObject(value: object): boolean {
-  const proto: unknown = Object.getPrototypeOf(value);
-  return proto === null || Object.getPrototypeOf(proto) === null;
-}
 
 /** Checks that `value` is plain data (keys whose value is undefined count as not given). */
 export function checkJson(where: string, value: unknown, path = ''): void {

@@ -7,7 +7,7 @@ import { InvalidArgumentError } from '../errors.js';
 import { describe } from './describe.js';
 
 /** Own data and accessors, no prototype beyond a (possibly other realm's) Object.prototype. */
-function isPlainObject(value: unknown): value is Record<string, unknown> {
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   if (Object.prototype.toString.call(value) !== '[object Object]') return false;
   const proto: unknown = Object.getPrototypeOf(value);
@@ -31,7 +31,7 @@ function quote(key: string): string {
  */
 export function checkOptions<T extends object>(where: string, options: T | undefined, known: readonly string[]): T {
   if (options === undefined) return {} as T;
-  if (!isPlainObject(options)) throw new InvalidArgumentError(`${where} expects an options object, got ${describe(options)}`);
+  optionsObject(where, options);
   for (const key of Object.keys(options)) {
     if (known.includes(key)) continue;
     const list = known.length > 0 ? `(options: ${known.join(', ')})` : '(it takes no options)';
@@ -40,6 +40,26 @@ export function checkOptions<T extends object>(where: string, options: T | undef
     throw new InvalidArgumentError(`${where}: unknown option ${quote(key)}${hint} ${list}`);
   }
   return options;
+}
+
+/** `options` as a plain object, or an InvalidArgumentError saying what came instead. */
+export function optionsObject(where: string, options: unknown): Record<string, unknown> {
+  if (!isPlainObject(options)) throw new InvalidArgumentError(`${where} expects an options object, got ${describe(options)}`);
+  return options;
+}
+
+/** A seed option: a safe integer, or undefined for a fresh random seed. */
+export function seedOption(where: string, seed: unknown): number | undefined {
+  if (seed !== undefined && !Number.isSafeInteger(seed)) throw new InvalidArgumentError(`${where} expects seed to be an integer, got ${describe(seed)}`);
+  return seed as number | undefined;
+}
+
+/** A count option (epochs, batchSize...): an integer from `min` to 2^32 - 1 (the native side's u32). */
+export function countOption(where: string, name: string, value: unknown, min: number): number {
+  if (!Number.isInteger(value) || (value as number) < min || (value as number) > 2 ** 32 - 1) {
+    throw new InvalidArgumentError(`${where} expects ${name} to be an integer >= ${min}, got ${describe(value)}`);
+  }
+  return value as number;
 }
 
 /**

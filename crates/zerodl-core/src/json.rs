@@ -76,7 +76,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
     d[a.len()][b.len()]
 }
 
-/// " (did you mean \"x\"?)" or "".
+/// "; did you mean \"x\"?" or "".
 pub fn suggestion(key: &str, candidates: &[&str]) -> String {
     closest(key, candidates).map_or_else(String::new, |c| format!("; did you mean \"{c}\"?"))
 }
@@ -86,20 +86,29 @@ pub fn object<'a>(value: &'a Value, what: &str) -> Result<&'a Object> {
     value.as_object().ok_or_else(|| Error::invalid_argument(format!("{what} must be an object, got {}", describe(value))))
 }
 
-/// Rejects keys of `object` that are not in `known` nor `also` (keys handled by the caller, such
-/// as a tag, and not listed as options), naming the first unknown one and the closest known key.
-pub fn check_keys(object: &Object, known: &[&str], also: &[&str], what: &str) -> Result<()> {
-    if let Some(key) = object.keys().find(|k| !known.contains(&k.as_str()) && !also.contains(&k.as_str())) {
+/// Rejects keys of `object` that are not in `known`, naming the first unknown one and the
+/// closest known key.
+pub fn check_keys(object: &Object, known: &[&str], what: &str) -> Result<()> {
+    if let Some(key) = object.keys().find(|k| !known.contains(&k.as_str())) {
         return Err(Error::invalid_argument(format!("{what}: unknown option \"{key}\"{} (options: {})", suggestion(key, known), known.join(", "))));
     }
     Ok(())
 }
 
-/// Deserializes `value` into `T` after checking its keys against `T`'s fields; errors name
-/// the field (`what: units: ...`).
-pub fn parse<T: DeserializeOwned>(value: &Value, what: &str) -> Result<T> {
-    check_keys(object(value, what)?, fields::<T>(), &[], what)?;
-    typed(value, what)
+/// A tagged description `{ "kind": <one of kinds>, ...options }`: its kind and its options (the
+/// rest). `noun` names a kind in messages ("layer kind", "optimizer").
+pub fn tagged<'k>(value: &Value, kinds: &[&'k str], noun: &str, what: &str) -> Result<(&'k str, Object)> {
+    let mut options = object(value, what)?.clone();
+    let listed = kinds.iter().map(|k| format!("\"{k}\"")).collect::<Vec<_>>().join(", ");
+    let kind = match options.remove("kind") {
+        Some(Value::String(kind)) => kind,
+        Some(other) => return Err(Error::invalid_argument(format!("{what}: kind must be one of {listed}, got {}", describe(&other)))),
+        None => return Err(Error::invalid_argument(format!("{what}: \"kind\" is required (one of {listed})"))),
+    };
+    match kinds.iter().find(|&&k| k == kind) {
+        Some(&k) => Ok((k, options)),
+        None => Err(Error::invalid_argument(format!("{what}: unknown {noun} \"{kind}\"{}; expected one of {listed}", suggestion(&kind, kinds)))),
+    }
 }
 
 /// Deserializes `value` into `T` (keys already checked), with errors reworded and located.
@@ -232,6 +241,12 @@ mod tests {
     enum Mode {
         Fast,
         Exact,
+    }
+
+    /// Keys checked against `T`'s fields, then typed: what every `from_json` does.
+    fn parse<T: DeserializeOwned>(value: &Value, what: &str) -> Result<T> {
+        check_keys(object(value, what)?, fields::<T>(), what)?;
+        typed(value, what)
     }
 
     #[test]

@@ -21,14 +21,16 @@ pub fn fits(pattern: &[usize], actual: &[usize]) -> bool {
 
 /// Formats a per-sample shape, free sizes as the API writes them: `[null, 65]`.
 pub fn fmt_pattern(pattern: &[usize]) -> String {
-    let dims: Vec<String> = pattern.iter().map(|&d| if d == ANY { "null".to_string() } else { d.to_string() }).collect();
-    format!("[{}]", dims.join(", "))
+    format!("[{}]", fmt_dims(pattern).join(", "))
+}
+
+fn fmt_dims(pattern: &[usize]) -> Vec<String> {
+    pattern.iter().map(|&d| if d == ANY { "null".to_string() } else { d.to_string() }).collect()
 }
 
 /// Formats a per-sample shape with the batch axis first: `[batch, null, 65]`.
 pub fn fmt_batch_pattern(pattern: &[usize]) -> String {
-    let dims: Vec<String> = std::iter::once("batch".to_string()).chain(pattern.iter().map(|&d| if d == ANY { "null".to_string() } else { d.to_string() })).collect();
-    format!("[{}]", dims.join(", "))
+    format!("[{}]", std::iter::once("batch".to_string()).chain(fmt_dims(pattern)).collect::<Vec<_>>().join(", "))
 }
 
 /// Number of elements of `shape`, or an `ERR_OUT_OF_MEMORY` error if that is more than this

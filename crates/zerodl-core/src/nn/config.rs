@@ -144,23 +144,12 @@ impl LayerConfig {
     /// Reads one layer's description strictly; `what` names it in errors ("layers.dense()",
     /// "layers[2]"). The result has every option of its kind filled in (defaults where not given).
     pub fn from_json(value: &Value, what: &str) -> Result<LayerConfig> {
-        let object = json::object(value, what)?;
-        let kinds = Self::KINDS.iter().map(|k| format!("\"{k}\"")).collect::<Vec<_>>().join(", ");
-        let kind = match object.get("kind") {
-            Some(Value::String(kind)) => kind.as_str(),
-            Some(other) => invalid_arg!("{what}: kind must be a layer kind (one of {kinds}), got {}", json::describe(other)),
-            None => invalid_arg!("{what}: \"kind\" is required (one of {kinds})"),
-        };
-        let Some(options) = Self::options_of(kind) else {
-            invalid_arg!("{what}: unknown layer kind \"{kind}\"{}; expected one of {kinds}", json::suggestion(kind, Self::KINDS));
-        };
+        let (kind, options) = json::tagged(value, Self::KINDS, "layer kind", what)?;
         // An option of another kind sharing the struct (forgetBias on a gru): say whose it is.
-        if let Some((key, owner)) = object.keys().find_map(|k| Self::owner_of(kind, k).map(|o| (k, o))) {
+        if let Some((key, owner)) = options.keys().find_map(|k| Self::owner_of(kind, k).map(|o| (k, o))) {
             invalid_arg!("{what}: {key} is an option of {owner} layers; a {kind} layer has none");
         }
-        json::check_keys(object, &options, &["kind"], what)?;
-        let mut options = object.clone();
-        options.remove("kind");
+        json::check_keys(&options, &Self::options_of(kind).expect("a listed kind"), what)?;
         let config = Self::read_options(kind, &Value::Object(options), what)?;
         config.validate(what)?;
         Ok(config.normalized())
@@ -175,18 +164,18 @@ impl LayerConfig {
             LayerConfig::Dense(c) => c.validate(what),
             LayerConfig::Dropout(c) => c.validate(what),
             LayerConfig::Embedding(c) => c.validate(what),
-            LayerConfig::SimpleRnn(c) | LayerConfig::Lstm(c) | LayerConfig::Gru(c) => c.validate(c.cell(self.cell().expect("recurrent")), what),
+            LayerConfig::SimpleRnn(c) | LayerConfig::Lstm(c) | LayerConfig::Gru(c) => c.validate(self.cell().expect("recurrent"), what),
         }
     }
 
     /// The description with the options its kind takes by default filled in.
-    pub fn normalized(self) -> LayerConfig {
-        match (self.cell(), self) {
-            (Some(cell), LayerConfig::SimpleRnn(c)) => LayerConfig::SimpleRnn(c.normalized(c.cell(cell))),
-            (Some(cell), LayerConfig::Lstm(c)) => LayerConfig::Lstm(c.normalized(cell)),
-            (Some(cell), LayerConfig::Gru(c)) => LayerConfig::Gru(c.normalized(cell)),
-            (_, other) => other,
+    pub fn normalized(mut self) -> LayerConfig {
+        if let Some(cell) = self.cell() {
+            if let LayerConfig::SimpleRnn(c) | LayerConfig::Lstm(c) | LayerConfig::Gru(c) = &mut self {
+                *c = c.normalized(cell);
+            }
         }
+        self
     }
 
     /// The layer this describes, named `name`, for samples of `input_shape`.
@@ -237,7 +226,7 @@ impl TrainingConfig {
     /// ("adam"), taking its defaults.
     pub fn from_json(value: &Value, what: &str) -> Result<TrainingConfig> {
         let object = json::object(value, what)?;
-        json::check_keys(object, fields::<TrainingConfig>(), &[], what)?;
+        json::check_keys(object, fields::<TrainingConfig>(), what)?;
         let mut object = object.clone();
         if let Some(optimizer) = object.get_mut("optimizer") {
             *optimizer = serde_json::to_value(optimizer_from_json(optimizer, &format!("{what}: optimizer"))?).expect("descriptions serialize");
@@ -259,23 +248,18 @@ impl TrainingConfig {
 /// Reads an optimizer's description strictly: `{ kind: "adam", learningRate: 0.01 }` or just
 /// `"adam"`; the result has every option filled in.
 pub fn optimizer_from_json(value: &Value, what: &str) -> Result<OptimizerConfig> {
-    let kinds = "\"sgd\", \"adam\"";
-    let (kind, value) = match value {
-        Value::String(kind) => (kind.as_str(), serde_json::json!({ "kind": kind })),
-        Value::Object(object) => match object.get("kind") {
-            Some(Value::String(kind)) => (kind.as_str(), value.clone()),
-            Some(other) => invalid_arg!("{what}: kind must be one of {kinds}, got {}", json::describe(other)),
-            None => invalid_arg!("{what}: \"kind\" is required (one of {kinds})"),
-        },
+    let named;
+    let value = match value {
+        Value::String(kind) => {
+            named = serde_json::json!({ "kind": kind });
+            &named
+        }
+        Value::Object(_) => value,
         other => invalid_arg!("{what} must be \"sgd\", \"adam\" or an optimizer such as optimizers.adam({{ learningRate: 1e-3 }}), got {}", json::describe(other)),
     };
-    let Some(options) = OptimizerConfig::options_of(kind) else {
-        invalid_arg!("{what}: unknown optimizer \"{kind}\"{}; expected one of {kinds}", json::suggestion(kind, &["sgd", "adam"]));
-    };
-    let mut object = json::object(&value, what)?.clone();
-    json::check_keys(&object, options, &["kind"], what)?;
-    object.remove("kind");
-    let options = Value::Object(object);
+    let (kind, options) = json::tagged(value, OptimizerConfig::KINDS, "optimizer", what)?;
+    json::check_keys(&options, OptimizerConfig::options_of(kind).expect("a listed kind"), what)?;
+    let options = Value::Object(options);
     let config = match kind {
         "sgd" => OptimizerConfig::Sgd(json::typed(&options, what)?),
         _ => OptimizerConfig::Adam(json::typed(&options, what)?),
@@ -307,7 +291,7 @@ impl SequentialConfig {
     /// Reads a whole description strictly (`what` names it in errors, e.g. "Sequential.fromConfig()").
     pub fn from_json(value: &Value, what: &str) -> Result<SequentialConfig> {
         let object = json::object(value, what)?;
-        json::check_keys(object, fields::<SequentialConfig>(), &[], what)?;
+        json::check_keys(object, fields::<SequentialConfig>(), what)?;
         check_envelope(object, SEQUENTIAL_FORMAT, what)?;
         let input_shape: Vec<Option<usize>> = match object.get("inputShape") {
             Some(v) => json::typed(v, &format!("{what}: inputShape"))?,

@@ -350,18 +350,20 @@ impl Sequential {
     /// targets are in the format the loss expects. `what` names the data ("validationData").
     pub fn check_dataset(&self, data: &Dataset<'_>, what: &str) -> Result<()> {
         let loss = self.training()?.config.loss;
-        let in_context = |e: Error| Error::new(e.kind, format!("{what}: {}", e.message));
-        let lengths = data.lengths.map(lengths_from).transpose().map_err(in_context)?;
-        let inputs = Inputs::with_lengths(data.x, lengths.as_deref());
-        self.check_input(&inputs).map_err(in_context)?;
-        let n = data.len();
-        if n == 0 {
-            return Err(in_context(Error::invalid_argument(format!("needs at least one sample, got x of shape {}", fmt_shape(data.x.shape())))));
-        }
-        data.check_counts().map_err(in_context)?;
-        let out_shape: Vec<usize> = std::iter::once(n).chain(self.output_shape_for(&data.x.shape()[1..])).collect();
-        let mask = step_mask(&inputs, &out_shape);
-        loss.check_targets(data.y, &out_shape, mask.as_deref()).map_err(in_context)
+        let problems = || -> Result<()> {
+            let lengths = data.lengths.map(lengths_from).transpose()?;
+            let inputs = Inputs::with_lengths(data.x, lengths.as_deref());
+            self.check_input(&inputs)?;
+            let n = data.len();
+            if n == 0 {
+                invalid_arg!("needs at least one sample, got x of shape {}", fmt_shape(data.x.shape()));
+            }
+            data.check_counts()?;
+            let out_shape: Vec<usize> = std::iter::once(n).chain(self.output_shape_for(&data.x.shape()[1..])).collect();
+            let mask = step_mask(&inputs, &out_shape);
+            loss.check_targets(data.y, &out_shape, mask.as_deref())
+        };
+        crate::json::within(problems(), what)
     }
 
     /// One training step on the rows `rows` of a data set.

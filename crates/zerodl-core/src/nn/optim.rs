@@ -90,6 +90,9 @@ impl AdamConfig {
 }
 
 impl OptimizerConfig {
+    /// Every optimizer, as the API names it.
+    pub const KINDS: &'static [&'static str] = &["sgd", "adam"];
+
     /// The option names of the optimizer `kind` ("sgd", "adam").
     pub fn options_of(kind: &str) -> Option<&'static [&'static str]> {
         match kind {

@@ -62,7 +62,7 @@ impl UnitConfig {
     /// Reads a description strictly (`format` and `version` may be left out).
     pub fn from_json(value: &Value, what: &str) -> Result<UnitConfig> {
         let object = json::object(value, what)?;
-        json::check_keys(object, json::fields::<UnitConfig>(), &[], what)?;
+        json::check_keys(object, json::fields::<UnitConfig>(), what)?;
         check_envelope(object, UNIT_FORMAT, what)?;
         let mut object = object.clone();
         object.insert("format".into(), UNIT_FORMAT.into());

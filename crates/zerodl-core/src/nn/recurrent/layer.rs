@@ -96,10 +96,11 @@ impl RecurrentConfig {
         }
     }
 
-    /// The description with the cell's own options filled in (their defaults where not given).
-    pub fn normalized(&self, cell: CellKind) -> RecurrentConfig {
+    /// The description with the cell's own options filled in (their defaults where not given),
+    /// for a layer of `kind`.
+    pub fn normalized(&self, kind: CellKind) -> RecurrentConfig {
         let mut c = self.clone();
-        match cell {
+        match self.cell(kind) {
             CellKind::Rnn(act) => c.activation = Some(act),
             CellKind::Lstm => {
                 c.forget_bias.get_or_insert(1.0);
@@ -110,9 +111,9 @@ impl RecurrentConfig {
         c
     }
 
-    /// The checks that need no input shape, for a layer of `cell`.
-    pub fn validate(&self, cell: CellKind, what: &str) -> Result<()> {
-        let kind = cell.name();
+    /// The checks that need no input shape, for a layer of `kind`.
+    pub fn validate(&self, kind: CellKind, what: &str) -> Result<()> {
+        let kind = kind.name();
         for (option, set) in [("activation", self.activation.is_some()), ("forgetBias", self.forget_bias.is_some()), ("peephole", self.peephole.is_some())] {
             if let Some(owner) = <Self as LayerOptions>::owner_of(kind, option).filter(|_| set) {
                 invalid_arg!("{what}: {option} is an option of {owner} layers; a {kind} layer has none");
@@ -171,9 +172,9 @@ impl Recurrent {
     /// A layer of `cell`s for samples of shape [T, D] (T may be `shape::ANY`); weights
     /// U(-1/sqrt(H), 1/sqrt(H)) as in PyTorch.
     pub fn new(name: &str, input_shape: &[usize], cell: CellKind, config: &RecurrentConfig, rng: &mut Rng) -> Result<Recurrent> {
-        let cell = config.cell(cell);
         config.validate(cell, name)?;
         let config = RecurrentConfig { name: Some(name.to_string()), ..config.normalized(cell) };
+        let cell = config.cell(cell);
         let &[steps, input] = input_shape else {
             invalid_arg!("{name}: a recurrent layer needs inputs of shape [timesteps, features], got {}", fmt_pattern(input_shape));
         };
@@ -212,14 +213,6 @@ impl Recurrent {
             }
         }
         Ok(Recurrent { name: name.to_string(), cell, config, steps, input, params, dropout, cache: None, initial: None, last: None, serving: None })
-    }
-
-    pub fn config(&self) -> &RecurrentConfig {
-        &self.config
-    }
-
-    pub fn cell(&self) -> CellKind {
-        self.cell
     }
 
     fn weights(&self) -> Vec<RecurrentWeights<'_>> {
