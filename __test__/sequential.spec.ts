@@ -45,9 +45,11 @@ describe('Sequential', () => {
   it('exposes weights with PyTorch names and layouts, and sets them back', () => {
     const model = mlp();
     const w = model.getWeights();
-    expect(Object.keys(w)).toEqual(['0.weight', '0.bias', '1.weight', '1.bias', '2.weight', '2.bias']);
+    // Numbered as nn.Sequential(Linear, Tanh, Linear, ReLU, Linear, Softmax) numbers its modules.
+    expect(Object.keys(w)).toEqual(['0.weight', '0.bias', '2.weight', '2.bias', '4.weight', '4.bias']);
     expect(w['0.weight']?.shape).toEqual([32, 2]); // (out, in) as nn.Linear
-    expect(w['2.bias']?.shape).toEqual([2]);
+    expect(w['4.bias']?.shape).toEqual([2]);
+    expect(model.layers[2]?.getWeights().bias?.toArray()).toEqual(w['4.bias']?.toArray());
     const layerW = model.layers[0]?.getWeights();
     expect(layerW?.weight?.toArray()).toEqual(w['0.weight']?.toArray());
     const other = mlp(2);
@@ -61,7 +63,7 @@ describe('Sequential', () => {
   });
 
   it('same seed, same initial weights', () => {
-    expect(mlp(7).getWeights()['1.weight']?.toArray()).toEqual(mlp(7).getWeights()['1.weight']?.toArray());
+    expect(mlp(7).getWeights()['2.weight']?.toArray()).toEqual(mlp(7).getWeights()['2.weight']?.toArray());
   });
 
   it('passes gradient checks for every activation and loss through the public utility', () => {

@@ -1,7 +1,12 @@
 // The main demo (`npm run demo`): real tensor work on the native core, the seed's first models,
 // and a fully connected network trained on MNIST with progress output. It grows with the model
 // families (CNN, LSTM language model...).
+import { execFileSync } from 'node:child_process';
+import { statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import * as zd from '../dist/index.mjs';
 import { trainMnistMlp } from './mnist-mlp.mjs';
 
@@ -53,8 +58,15 @@ try {
 
 // 6. Chapter 3: a fully connected network on MNIST (784-256-128-10, relu, Adam), with progress.
 console.log('\nMNIST: training a 784-256-128-10 network on 55,000 images (5,000 held out for validation)');
-const { accuracy, loss, seconds } = await trainMnistMlp({ epochs: 8 });
+const { model: mnist, accuracy, loss, seconds } = await trainMnistMlp({ epochs: 8 });
 console.log(`MNIST test accuracy ${(accuracy * 100).toFixed(2)}% on 10,000 unseen images (loss ${loss.toFixed(4)}), trained in ${seconds.toFixed(1)} s`);
+
+// 6b. The trained model as a file (safetensors: weights under PyTorch's names, the description
+//     in its metadata), loaded back and scored by a second process.
+const modelFile = join(tmpdir(), 'zerodl-demo-mnist.safetensors');
+await mnist.save(modelFile);
+const reloaded = JSON.parse(execFileSync(process.execPath, [fileURLToPath(new URL('./mnist-load.mjs', import.meta.url)), modelFile], { encoding: 'utf8' }));
+console.log(`saved to ${modelFile} (${(statSync(modelFile).size / 1e6).toFixed(2)} MB); a second process loaded it: test accuracy ${(reloaded.accuracy * 100).toFixed(2)}%`);
 
 // 7. Seeds 004/005: a character-level LSTM language model on Moby Dick, then sampled text.
 //    (A 400,000-character slice and 2 epochs keep the demo short; the model sees the full novel

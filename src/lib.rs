@@ -9,6 +9,8 @@ mod memory;
 mod model;
 mod ops;
 mod perceptron;
+// After the models it adds methods to (napi-rs expands a struct's impls after the struct).
+mod model_file;
 mod tasks;
 mod tensor;
 mod testing;

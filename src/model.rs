@@ -54,6 +54,9 @@ pub struct LayerInfo {
     pub activation: String,
     pub output_shape: Vec<u32>,
     pub params: f64,
+    /// The layer's module number in the equivalent PyTorch nn.Sequential: the prefix of its
+    /// parameter names ("2." for "2.weight").
+    pub torch_index: u32,
 }
 
 /// Options of a gradient check; the core's defaults fill what is not given.
@@ -113,7 +116,7 @@ pub fn normalize_optimizer_config(options: String, what: String) -> Result<Strin
 
 #[napi]
 pub struct NativeModel {
-    model: SharedModel,
+    pub(crate) model: SharedModel,
 }
 
 /// Sequence lengths from an optional tensor, read now.
@@ -220,17 +223,19 @@ impl NativeModel {
         model
             .layers()
             .iter()
-            .map(|l| LayerInfo {
+            .zip(model.torch_indices())
+            .map(|(l, torch_index)| LayerInfo {
                 name: l.config().name().unwrap_or_default().to_string(),
                 kind: l.kind().to_string(),
                 activation: l.output_activation().name().to_string(),
                 output_shape: l.output_shape().iter().map(|&d| d as u32).collect(),
                 params: l.param_count() as f64,
+                torch_index: torch_index as u32,
             })
             .collect()
     }
 
-    /// Parameter names, `"<layer index>.<weight|bias>"` as in a PyTorch nn.Sequential state_dict.
+    /// Parameter names as the equivalent PyTorch nn.Sequential's state_dict has them ("2.weight").
     #[napi]
     pub fn weight_names(&self) -> Vec<String> {
         lock(&self.model).named_params().into_iter().map(|(n, _)| n).collect()
@@ -241,6 +246,17 @@ impl NativeModel {
         let model = lock(&self.model);
         let p = model.param(&name).js()?;
         NativeTensor::wrap(&env, Tensor::from_vec(&p.shape, memory::copied(&p.value, &name).js()?).js()?)
+    }
+
+    /// A parameter as plain values: [shape, a copy of its values in a new ArrayBuffer that V8
+    /// owns]. No tensor handle: each napi-rs class instance is freed by a finalizer that Node
+    /// runs only when the event loop turns, so `get_weight` in a synchronous loop piles them up
+    /// (~300 bytes each, even disposed); an ArrayBuffer is freed by the GC itself.
+    #[napi(catch_unwind, ts_return_type = "[Array<number>, ArrayBuffer]")]
+    pub fn get_weight_values<'env>(&self, env: &'env Env, name: String) -> Result<(Vec<f64>, ArrayBuffer<'env>)> {
+        let model = lock(&self.model);
+        let p = model.param(&name).js()?;
+        Ok((p.shape.iter().map(|&d| d as f64).collect(), array_buffer_of(env, &p.value)?))
     }
 
     #[napi(catch_unwind)]

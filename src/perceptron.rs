@@ -24,7 +24,7 @@ pub struct PerceptronEpoch {
 
 #[napi]
 pub struct NativePerceptron {
-    inner: Perceptron,
+    pub(crate) inner: Perceptron,
 }
 
 /// A JS number that must be a whole count >= 1 (napi's u32 conversion would silently wrap -1 and

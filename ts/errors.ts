@@ -14,6 +14,8 @@ export type ErrorCode =
   | 'ERR_DATASET'
   | 'ERR_ABORTED'
   | 'ERR_UNSUPPORTED_PLATFORM'
+  | 'ERR_IO'
+  | 'ERR_STATE_DICT_MISMATCH'
   | 'ERR_INTERNAL';
 
 export class ZerodlError extends Error {
@@ -104,6 +106,28 @@ export class OutOfMemoryError extends ZerodlError {
   }
 }
 
+/** Reading or writing a file failed (no such file, no permission, disk full...); `cause` holds the system error. */
+export class IoError extends ZerodlError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_IO', message, options);
+  }
+}
+
+/**
+ * `loadStateDict()` under `strict: true` found names that do not match the model, as PyTorch's
+ * `load_state_dict` reports them: `missingKeys` (the model's, absent from the file) and
+ * `unexpectedKeys` (the file's, unknown to the model).
+ */
+export class StateDictMismatchError extends ZerodlError {
+  readonly missingKeys: string[];
+  readonly unexpectedKeys: string[];
+  constructor(message: string, options?: { cause?: unknown; missingKeys?: string[]; unexpectedKeys?: string[] }) {
+    super('ERR_STATE_DICT_MISMATCH', message, options);
+    this.missingKeys = options?.missingKeys ?? [];
+    this.unexpectedKeys = options?.unexpectedKeys ?? [];
+  }
+}
+
 /** A bug in zerodl (for example a Rust panic caught at the boundary). Please report it. */
 export class InternalError extends ZerodlError {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -121,6 +145,8 @@ const classes: Record<ErrorCode, new (message: string, options?: { cause?: unkno
   ERR_DATASET: DatasetError,
   ERR_ABORTED: AbortError,
   ERR_UNSUPPORTED_PLATFORM: UnsupportedPlatformError,
+  ERR_IO: IoError,
+  ERR_STATE_DICT_MISMATCH: StateDictMismatchError,
   ERR_INTERNAL: InternalError,
 };
 

@@ -25,3 +25,4 @@ function load(): typeof Binding {
 export const native = load();
 export type NativeTensor = Binding.NativeTensor;
 export type NativeModel = Binding.NativeModel;
+export type StateDictReport = Binding.StateDictReport;

@@ -1,7 +1,8 @@
 /**
  * The user-facing Tensor and its factories. Data lives in native memory (Rust); a Tensor is a
  * handle. It is freed when garbage-collected (its size is reported to V8, so the GC sees the
- * pressure); `dispose()` frees it at once when you know you are done.
+ * pressure); `dispose()` frees it at once when you know you are done. A tensor from
+ * `model.getWeights()` holds a copy of its values in JS memory until a native call first needs it.
  */
 import { callNative, InvalidArgumentError, OutOfMemoryError } from './errors.js';
 import { native, type NativeTensor } from './native.js';
@@ -16,14 +17,53 @@ export type NestedArray = number | NestedArray[];
 /** Anything `tensor()` can make a tensor from. */
 export type TensorLike = Float32Array | ArrayLike<number> | NestedArray[];
 
+/**
+ * A tensor's shape and row-major values as plain JS data (`model.getWeightValues()` gives
+ * parameters this way).
+ */
+export interface TensorValues {
+  shape: number[];
+  values: Float32Array;
+}
+
+/** The one disposed native tensor that every disposed values-backed tensor hands to native calls. */
+let disposedHandle: NativeTensor | undefined;
+function disposedNative(): NativeTensor {
+  if (!disposedHandle) {
+    disposedHandle = native.NativeTensor.fromData(new Float32Array(0), [0]);
+    disposedHandle.dispose();
+  }
+  return disposedHandle;
+}
+
 export class Tensor {
-  /** @internal The native handle. */
-  readonly native: NativeTensor;
+  #native: NativeTensor | undefined;
+  // A tensor made from values (`model.getWeights()`) holds them in a V8 ArrayBuffer until a
+  // native call needs it; then they are copied into a native tensor. Such a tensor makes no
+  // native handle if it is only read and disposed: a napi-rs handle is freed by a finalizer
+  // that Node runs only when the event loop turns, so handles made in a synchronous loop pile
+  // up (~300 bytes each, disposed or not), while an ArrayBuffer is freed by the GC itself.
+  #values: Float32Array | undefined;
   #shape: readonly number[] | undefined;
 
   /** @internal Use {@link tensor}, {@link zeros}, {@link randn}... to make tensors. */
-  constructor(handle: NativeTensor) {
-    this.native = handle;
+  constructor(handle: NativeTensor | TensorValues) {
+    if ('values' in handle) {
+      this.#values = handle.values;
+      this.#shape = Object.freeze([...handle.shape]);
+    } else {
+      this.#native = handle;
+    }
+  }
+
+  /** @internal The native handle (made now from the values of a values-backed tensor). */
+  get native(): NativeTensor {
+    if (this.#native) return this.#native;
+    const values = this.#values;
+    if (values === undefined) return disposedNative(); // native calls throw ERR_DISPOSED
+    this.#native = callNative(() => native.NativeTensor.fromData(values, this.shape as number[]));
+    this.#values = undefined;
+    return this.#native;
   }
 
   /** The dimensions, outermost first. `[]` for a scalar. */
@@ -39,12 +79,13 @@ export class Tensor {
 
   /** Number of elements. */
   get size(): number {
+    if (this.#values) return this.#values.length;
     return callNative(() => this.native.size);
   }
 
   /** True once `dispose()` has been called. */
   get isDisposed(): boolean {
-    return this.native.disposed;
+    return this.#native ? this.#native.disposed : this.#values === undefined;
   }
 
   /** The same data viewed with a new shape (no copy). One dimension may be -1 (inferred). */
@@ -55,17 +96,19 @@ export class Tensor {
 
   /** A copy of the elements in row-major order. */
   toFloat32Array(): Float32Array {
+    if (this.#values) return this.#values.slice();
     return new Float32Array(callNative(() => this.native.toArrayBuffer()));
   }
 
   /** The elements as nested arrays matching `shape` (a plain number for a scalar). */
   toArray(): NestedArray {
-    return nest(this.toFloat32Array(), this.shape);
+    return nest(this.#values ?? this.toFloat32Array(), this.shape);
   }
 
   /** Frees the native memory now. Using the tensor afterwards throws `ERR_DISPOSED`. */
   dispose(): void {
-    this.native.dispose();
+    this.#values = undefined;
+    this.#native?.dispose();
   }
 
   toString(): string {

@@ -17,6 +17,8 @@ export const CLASS_OF: Record<ErrorCode, string> = {
   ERR_DATASET: 'DatasetError',
   ERR_ABORTED: 'AbortError',
   ERR_UNSUPPORTED_PLATFORM: 'UnsupportedPlatformError',
+  ERR_IO: 'IoError',
+  ERR_STATE_DICT_MISMATCH: 'StateDictMismatchError',
   ERR_INTERNAL: 'InternalError',
 };
 

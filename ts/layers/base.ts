@@ -81,7 +81,7 @@ export abstract class Layer {
   /** What the user set (sent when a model is built; the core fills in the rest again). */
   readonly #options: Record<string, unknown>;
   #config: LayerConfig;
-  #binding: { model: NativeModel; index: number } | undefined;
+  #binding: { model: NativeModel; index: number; prefix: string } | undefined;
 
   protected constructor(read: { options: Record<string, unknown>; config: LayerConfig; inputShape: InputShape | undefined }) {
     this.kind = read.config.kind;
@@ -111,8 +111,8 @@ export abstract class Layer {
   }
 
   /** @internal Called by the model that owns this layer (which checks `isBound` first), with the layer's description there. */
-  bind(model: NativeModel, index: number, config: LayerConfig): void {
-    this.#binding = { model, index };
+  bind(model: NativeModel, index: number, config: LayerConfig, torchIndex: number): void {
+    this.#binding = { model, index, prefix: `${torchIndex}.` };
     this.#config = config;
   }
 
@@ -124,20 +124,25 @@ export abstract class Layer {
   /** This layer's parameters by their PyTorch names. */
   getWeights(): Record<string, Tensor> {
     const b = this.bound('getWeights');
-    const prefix = `${b.index}.`;
+    const prefix = b.prefix;
     const out: Record<string, Tensor> = {};
-    for (const full of b.model.weightNames()) if (full.startsWith(prefix)) out[full.slice(prefix.length)] = new Tensor(callNative(() => b.model.getWeight(full)));
+    for (const full of b.model.weightNames()) {
+      if (!full.startsWith(prefix)) continue;
+      // Values-backed tensors (see Sequential.getWeights): no native handle unless one is needed.
+      const [shape, buffer] = callNative(() => b.model.getWeightValues(full));
+      out[full.slice(prefix.length)] = new Tensor({ shape, values: new Float32Array(buffer) });
+    }
     return out;
   }
 
   /** Sets some or all of the parameters returned by `getWeights()`; shapes must match. */
   setWeights(weights: Record<string, Tensor>): void {
     const b = this.bound('setWeights');
-    for (const [name, t] of checkWeights(`layer ${this.name}: setWeights()`, weights)) callNative(() => b.model.setWeight(`${b.index}.${name}`, t.native));
+    for (const [name, t] of checkWeights(`layer ${this.name}: setWeights()`, weights)) callNative(() => b.model.setWeight(`${b.prefix}${name}`, t.native));
   }
 
   /** @internal */
-  protected bound(what: string): { model: NativeModel; index: number } {
+  protected bound(what: string): { model: NativeModel; index: number; prefix: string } {
     if (!this.#binding) throw new InvalidArgumentError(`${what}(): layer ${this.name} is not part of a model yet`);
     return this.#binding;
   }

@@ -18,6 +18,7 @@
  * the seed's operation order, so the numbers match the seed's Python to the last digit.
  */
 import { callNative, InvalidArgumentError, ShapeMismatchError } from '../errors.js';
+import { checkPath, writeFileAtomic } from '../io/atomic-write.js';
 import { native } from '../native.js';
 import { describe } from '../util/describe.js';
 import { toJson } from '../util/json.js';
@@ -86,9 +87,13 @@ class Unit {
   readonly #native: NativePerceptron;
   readonly inputSize: number;
 
-  constructor(where: string, description: unknown) {
-    this.#native = callNative(() => new native.NativePerceptron(toJson(where, description), where));
+  constructor(where: string, description: unknown, built?: NativePerceptron) {
+    this.#native = built ?? callNative(() => new native.NativePerceptron(toJson(where, description), where));
     this.inputSize = this.config().inputSize;
+  }
+
+  toBuffer(): Buffer {
+    return Buffer.from(callNative(() => this.#native.toFileBytes()));
   }
 
   config(): UnitConfig {
@@ -136,6 +141,15 @@ class Unit {
   }
 }
 
+/** A unit read from a model file, which the next constructor call takes (see `fromNative`). */
+let adopting: Unit | undefined;
+
+function adopted(): Unit | undefined {
+  const unit = adopting;
+  adopting = undefined;
+  return unit;
+}
+
 /** What the perceptron and the linear unit share: one neuron's weights, bias and outputs. */
 abstract class OneNeuron {
   protected readonly unit: Unit;
@@ -180,6 +194,21 @@ abstract class OneNeuron {
   toJSON(): UnitConfig {
     return this.unit.config();
   }
+
+  /**
+   * The unit as a model file's bytes: safetensors with `weight` [1, inputSize] and `bias` [1]
+   * (an nn.Linear(inputSize, 1) state_dict, kept in float64 as the unit computes) and the
+   * description in the metadata. `zerodl.loadModel(bytes)` reads it back.
+   */
+  toBuffer(): Buffer {
+    return this.unit.toBuffer();
+  }
+
+  /** Saves the unit to `path` (see `toBuffer`), atomically: a failed save leaves the old file. */
+  async save(path: string): Promise<void> {
+    checkPath('save()', path);
+    await writeFileAtomic('save()', path, this.unit.toBuffer());
+  }
 }
 
 function checkInputSize(model: string, inputSize: unknown): number {
@@ -213,7 +242,13 @@ function parseJson(where: string, text: string): unknown {
 export class Perceptron extends OneNeuron {
   /** A perceptron over samples of `inputSize` numbers, with all weights and the bias at 0. */
   constructor(inputSize: number) {
-    super(new Unit('new Perceptron()', { kind: 'perceptron', inputSize: checkInputSize('Perceptron', inputSize) }));
+    super(adopted() ?? new Unit('new Perceptron()', { kind: 'perceptron', inputSize: checkInputSize('Perceptron', inputSize) }));
+  }
+
+  /** @internal The facade over a unit read from a model file. */
+  static fromNative(built: NativePerceptron): Perceptron {
+    adopting = new Unit('loadModel()', undefined, built);
+    return new Perceptron(built.inputs);
   }
 
   /** A perceptron from its description (`toJSON()`), weights at 0. */
@@ -243,7 +278,13 @@ export class Perceptron extends OneNeuron {
 export class LinearUnit extends OneNeuron {
   /** A linear unit over samples of `inputSize` numbers, with all weights and the bias at 0. */
   constructor(inputSize: number) {
-    super(new Unit('new LinearUnit()', { kind: 'linearUnit', inputSize: checkInputSize('LinearUnit', inputSize) }));
+    super(adopted() ?? new Unit('new LinearUnit()', { kind: 'linearUnit', inputSize: checkInputSize('LinearUnit', inputSize) }));
+  }
+
+  /** @internal The facade over a unit read from a model file. */
+  static fromNative(built: NativePerceptron): LinearUnit {
+    adopting = new Unit('loadModel()', undefined, built);
+    return new LinearUnit(built.inputs);
   }
 
   /** A linear unit from its description (`toJSON()`), weights at 0. */

@@ -14,11 +14,13 @@
  * layer's options, defaults included, and the training configuration once compiled), and
  * `Sequential.fromConfig(description)` builds the same architecture again.
  */
-import { InvalidArgumentError, ShapeMismatchError, awaitNative, callNative } from '../errors.js';
+import { InvalidArgumentError, ShapeMismatchError, StateDictMismatchError, awaitNative, callNative } from '../errors.js';
+import { checkPath, writeFileAtomic } from '../io/atomic-write.js';
+import { readSource, type SaveArgs } from '../io/source.js';
 import { Layer, checkWeights, layerFromConfig, type InputShape, type LayerConfig } from '../layers/base.js';
 import { Recurrent } from '../layers/recurrent.js';
 import type { LossName } from '../losses.js';
-import { native, type NativeModel } from '../native.js';
+import { native, type NativeModel, type StateDictReport } from '../native.js';
 import type { OptimizerConfig, OptimizerName } from '../optimizers.js';
 import { Tensor, checkShapeArray, toTensor, type TensorLike } from '../tensor.js';
 import type { History } from '../training/callbacks.js';
@@ -28,6 +30,8 @@ import { describe } from '../util/describe.js';
 import { toJson } from '../util/json.js';
 import { checkOptions, countOption, seedOption } from '../util/options.js';
 import { range } from '../util/shuffle.js';
+import { Batcher, type BatchingOptions, type BatchingStats } from '../serving/batcher.js';
+import { exportModelOnnx, modelToOnnx, type OnnxExportOptions } from '../interchange/onnx/export.js';
 
 export interface ModelCompileArgs {
   /** Optimizer, e.g. `optimizers.adam({ learningRate: 1e-3 })` or 'sgd' / 'adam' with defaults. */
@@ -73,6 +77,9 @@ export interface EvaluateArgs extends SequenceArgs {
 
 const COMPILE_KEYS = ['optimizer', 'loss', 'metrics', 'clipNorm'];
 
+/** A native model the next constructor call takes instead of building one (see `fromNative`). */
+let adopting: NativeModel | undefined;
+
 function checkSeed(where: string, args: SequentialArgs): number | undefined {
   return seedOption(where, checkOptions(where, args, ['seed']).seed);
 }
@@ -84,6 +91,7 @@ export class Sequential implements FitTarget {
   #native: NativeModel;
   #training: TrainingConfig | undefined;
   #fitting = false;
+  #batcher: Batcher | undefined;
 
   constructor(layers: Layer[], args: SequentialArgs = {}) {
     const seed = checkSeed('new Sequential()', args);
@@ -97,11 +105,81 @@ export class Sequential implements FitTarget {
     const inputShape = layers[0]?.inputShape;
     if (!inputShape) throw new InvalidArgumentError('the first layer of a Sequential model needs inputShape, e.g. layers.dense({ units: 10, inputShape: [784] })');
     const description = { inputShape, layers: layers.map((l) => l.options) };
-    this.#native = callNative(() => new native.NativeModel(JSON.stringify(description), 'new Sequential()', seed));
+    const given = adopting;
+    adopting = undefined;
+    this.#native = given ?? callNative(() => new native.NativeModel(JSON.stringify(description), 'new Sequential()', seed));
     const built = this.toJSON();
     this.#checkLaterInputShapes(layers);
-    layers.forEach((l, i) => l.bind(this.#native, i, built.layers[i] as LayerConfig));
+    const info = this.#native.layers();
+    layers.forEach((l, i) => l.bind(this.#native, i, built.layers[i] as LayerConfig, info[i]?.torchIndex ?? i));
     this.layers = Object.freeze([...layers]);
+    this.#training = built.training;
+  }
+
+  /** @internal The facade over a native model built elsewhere (a loaded model file). */
+  static fromNative(model: NativeModel): Sequential {
+    const full = JSON.parse(model.config()) as SequentialConfig;
+    const layers = full.layers.map((c, i) => layerFromConfig(c, i === 0 ? full.inputShape : undefined));
+    adopting = model;
+    try {
+      return new Sequential(layers);
+    } finally {
+      adopting = undefined;
+    }
+  }
+
+  /**
+   * The model as a model file's bytes (safetensors: the weights under their PyTorch names, the
+   * description in the metadata), for databases and object stores; `zerodl.loadModel(bytes)`
+   * reads it back. `includeOptimizer: true` adds the optimizer's state and the dropout streams'
+   * positions, so that training resumes exactly where it stopped (see `fit`'s `initialEpoch`).
+   */
+  toBuffer(args: SaveArgs = {}): Buffer {
+    const { includeOptimizer = false } = checkOptions('toBuffer()', args, ['includeOptimizer']);
+    if (typeof includeOptimizer !== 'boolean') throw new InvalidArgumentError(`toBuffer() expects includeOptimizer to be true or false, got ${describe(includeOptimizer)}`);
+    return Buffer.from(callNative(() => this.#native.toFileBytes(includeOptimizer)));
+  }
+
+  /**
+   * Saves the model to `path` as a model file (see `toBuffer`). The write is atomic: a temporary
+   * file in the same folder, flushed and renamed over `path`, so a crash or a full disk leaves
+   * the previous file intact. `zerodl.loadModel(path)` reads it back; Python's
+   * `safetensors.torch.load_file(path)` reads the weights (as the equivalent PyTorch
+   * nn.Sequential's state_dict).
+   */
+  async save(path: string, args: SaveArgs = {}): Promise<void> {
+    checkPath('save()', path);
+    const { includeOptimizer = false } = checkOptions('save()', args, ['includeOptimizer']);
+    if (typeof includeOptimizer !== 'boolean') throw new InvalidArgumentError(`save() expects includeOptimizer to be true or false, got ${describe(includeOptimizer)}`);
+    await writeFileAtomic('save()', path, new Uint8Array(callNative(() => this.#native.toFileBytes(includeOptimizer))));
+  }
+
+  /**
+   * Loads a PyTorch state_dict: a safetensors file (`safetensors.torch.save_file(model.state_dict(), path)`),
+   * its bytes, or a record of tensors by name. Keys match by name when the state_dict's module
+   * numbers are the model's, else by order: an nn.Sequential numbers parameter-free modules too
+   * (ReLU, Dropout, Flatten), so its parameterized modules are paired with this model's layers
+   * in order. As PyTorch's `load_state_dict`: with `strict` (the default) any missing or
+   * unexpected key throws a `StateDictMismatchError` and nothing changes; with `strict: false`
+   * the matching keys load. Shapes must match (`ShapeMismatchError`); values must be finite.
+   */
+  async loadStateDict(source: string | Uint8Array | Record<string, Tensor>, args: { strict?: boolean } = {}): Promise<{ missingKeys: string[]; unexpectedKeys: string[] }> {
+    const where = 'loadStateDict()';
+    const { strict = true } = checkOptions(where, args, ['strict']);
+    if (typeof strict !== 'boolean') throw new InvalidArgumentError(`${where} expects strict to be true or false, got ${describe(strict)}`);
+    let report: StateDictReport;
+    if (typeof source === 'string' || source instanceof Uint8Array) {
+      const { bytes, name } = await readSource(where, source);
+      report = callNative(() => this.#native.loadStateDictFile(bytes, name, strict));
+    } else {
+      const entries = checkWeights(where, source);
+      const values = new Float32Array(entries.reduce((n, [, t]) => n + t.size, 0));
+      entries.reduce((at, [, t]) => (values.set(t.toFloat32Array(), at), at + t.size), 0);
+      report = callNative(() => this.#native.loadStateDictValues(entries.map(([k]) => k), entries.map(([, t]) => [...t.shape]), values, strict));
+    }
+    const { missingKeys, unexpectedKeys } = report;
+    if (!report.applied) throw new StateDictMismatchError(`${where}: ${report.message}`, { missingKeys, unexpectedKeys });
+    return { missingKeys, unexpectedKeys };
   }
 
   /**
@@ -232,12 +310,43 @@ export class Sequential implements FitTarget {
     }
   }
 
-  /** Outputs for a batch of inputs, computed off the JS thread. */
+  /**
+   * Outputs for a batch of inputs, computed off the JS thread. Concurrent calls are batched: while
+   * one runs, later calls wait, and then those with the same per-sample shape run as one native
+   * batch, each caller getting its own rows (see `setBatching()`). Results equal `predict()` on
+   * the batch formed, bit for bit, and `predict()` on the call's own input to rounding.
+   */
   async predictAsync(x: Tensor | TensorLike, args: SequenceArgs = {}): Promise<Tensor> {
     const { lengths } = checkOptions('predictAsync()', args, ['lengths']);
     const input = toTensor('predictAsync()', 'x', x);
     const lt = lengthsTensor(lengths, input.shape[0] ?? 0, 'predictAsync()');
-    return new Tensor(await awaitNative(callNative(() => this.#native.predictAsync(input.native, lt?.native))));
+    return this.#batching().submit(input, lt, input !== x);
+  }
+
+  /**
+   * How `predictAsync()` batches concurrent calls; options not given keep their setting.
+   * `maxBatchSize` (default 64): most rows in one native batch (1: one call at a time, never
+   * gathered; a larger call runs alone). `maxWaitMs` (default 0): how long an idle model holds
+   * a call to gather more. Calls that arrive while a batch runs always wait for it; calls of
+   * a model with stateful recurrent layers run one at a time, never gathered.
+   */
+  setBatching(options: BatchingOptions): void {
+    this.#batching().configure('setBatching()', options);
+  }
+
+  /** @internal Counters of predictAsync's batching, for tests and diagnostics. */
+  get batchingStats(): BatchingStats {
+    return this.#batching().stats;
+  }
+
+  #batching(): Batcher {
+    this.#batcher ??= new Batcher({
+      predict: async (x, lengths) => new Tensor(await awaitNative(callNative(() => this.#native.predictAsync(x.native, lengths?.native)))),
+      inputShape: this.toJSON().inputShape,
+      readsLengths: this.layers.some((l) => l instanceof Recurrent),
+      oneAtATime: () => this.hasStatefulLayers,
+    });
+    return this.#batcher;
   }
 
   /** Resets the carried state of every recurrent layer (stateful layers start afresh). */
@@ -245,10 +354,33 @@ export class Sequential implements FitTarget {
     for (const layer of this.layers) if (layer instanceof Recurrent) layer.resetStates();
   }
 
-  /** All parameters, named like a PyTorch nn.Sequential state_dict: `"0.weight"`, `"0.bias"`, ... */
+  /**
+   * All parameters, named like a PyTorch nn.Sequential state_dict: `"0.weight"`, `"0.bias"`, ...
+   * Each tensor holds a copy of the values in JS memory until it is used natively (by an op or
+   * `setWeights`), so reading and disposing them, even in a synchronous loop, makes no native
+   * handle. Where no tensor is needed, {@link getWeightValues} gives the plain values.
+   */
   getWeights(): Record<string, Tensor> {
     const out: Record<string, Tensor> = {};
-    for (const name of this.#native.weightNames()) out[name] = new Tensor(callNative(() => this.#native.getWeight(name)));
+    for (const [name, entry] of Object.entries(this.getWeightValues())) out[name] = new Tensor(entry);
+    return out;
+  }
+
+  /**
+   * All parameters as plain data, named as by {@link getWeights}: for each, its `shape` and a
+   * copy of its `values` (row-major) in a Float32Array that is yours to keep or change (it does
+   * not write back: use `setWeights`). No tensor, nothing to dispose: the arrays are ordinary
+   * garbage-collected memory. For serialising, checksums or statistics over the weights.
+   *
+   * @example
+   * const { shape, values } = model.getWeightValues()['0.weight']!; // a dense layer's: [units, inputs], as in PyTorch
+   */
+  getWeightValues(): Record<string, { shape: number[]; values: Float32Array }> {
+    const out: Record<string, { shape: number[]; values: Float32Array }> = {};
+    for (const name of this.#native.weightNames()) {
+      const [shape, buffer] = callNative(() => this.#native.getWeightValues(name));
+      out[name] = { shape, values: new Float32Array(buffer) };
+    }
     return out;
   }
 
@@ -270,6 +402,20 @@ export class Sequential implements FitTarget {
     const text = [rule, line(header), rule.replace(/_/g, '='), ...rows.map(line), rule, `Total params: ${total}`, rule].join('\n');
     print?.(text);
     return text;
+  }
+
+  /**
+   * The model as ONNX bytes (a ModelProto, opset 17): input "input" ([batch, ...inputShape]),
+   * output "output"; batch and free sizes are dynamic. Dense, dropout, embedding, simpleRNN, LSTM
+   * and GRU layers (stacked, bidirectional) are supported; stateful layers are not.
+   */
+  toOnnx(options: OnnxExportOptions = {}): Uint8Array {
+    return modelToOnnx(this, options, 'toOnnx()');
+  }
+
+  /** Writes `toOnnx(options)` to `path` atomically (a temporary file renamed into place). */
+  async exportOnnx(path: string, options: OnnxExportOptions = {}): Promise<void> {
+    await exportModelOnnx(this, path, options, 'exportOnnx()');
   }
 
   #requireCompiled(what: string): void {

@@ -9,6 +9,8 @@ import { closest } from '../util/options.js';
 
 export { EarlyStopping, earlyStopping } from './early-stopping.js';
 export type { EarlyStoppingArgs } from './early-stopping.js';
+export { ModelCheckpoint, modelCheckpoint } from './model-checkpoint.js';
+export type { ModelCheckpointArgs } from './model-checkpoint.js';
 
 /** Metric values by name: `loss`, `accuracy`, `val_loss`, `val_accuracy`, ... */
 export interface Logs {

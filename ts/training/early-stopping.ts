@@ -6,6 +6,7 @@
 import { InvalidArgumentError } from '../errors.js';
 import { checkOptions } from '../util/options.js';
 import type { Callback, Logs, TrainingTarget } from './callbacks.js';
+import { resolveMode } from './monitor.js';
 
 export interface EarlyStoppingArgs {
   /** Metric to watch, a key of the epoch logs. Default 'val_loss'. */
@@ -70,7 +71,7 @@ export class EarlyStopping implements Callback {
     this.monitor = monitor;
     this.minDelta = minDelta;
     this.patience = patience;
-    this.mode = mode === 'auto' ? (monitor.includes('acc') ? 'max' : 'min') : mode;
+    this.mode = resolveMode(monitor, mode);
     this.baseline = baseline;
     this.restoreBestWeights = restoreBestWeights;
     this.onTrainBegin();

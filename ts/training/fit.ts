@@ -20,8 +20,14 @@ export interface ModelFitArgs {
   batchSize?: number;
   /** Shuffle the training samples before each epoch. Default true. */
   shuffle?: boolean;
-  /** Seed for the shuffling, for reproducible runs. Default: a random seed. */
+  /** Seed for the shuffling, for reproducible runs (each epoch's order comes from the seed and the epoch number). Default: a random seed. */
   seed?: number;
+  /**
+   * The epoch to start at (Keras's initialEpoch): trains epochs initialEpoch..epochs-1, so a
+   * model saved with `includeOptimizer` after 2 epochs and loaded trains on with
+   * `{ epochs: 4, initialEpoch: 2 }` exactly as a 4-epoch run would (same seed). Default 0.
+   */
+  initialEpoch?: number;
   /** Fraction of the data (taken from the end, before shuffling) held out for validation. Default 0. */
   validationSplit?: number;
   /** Explicit validation data `[x, y]` (or `[x, y, lengths]` for padded sequences); overrides `validationSplit`. */
@@ -59,7 +65,7 @@ interface Validation {
   lengths: Tensor | undefined;
 }
 
-const FIT_KEYS = ['epochs', 'batchSize', 'shuffle', 'seed', 'validationSplit', 'validationData', 'lengths', 'callbacks', 'signal', 'verbose'];
+const FIT_KEYS = ['epochs', 'initialEpoch', 'batchSize', 'shuffle', 'seed', 'validationSplit', 'validationData', 'lengths', 'callbacks', 'signal', 'verbose'];
 
 /** The options' types, before any work. */
 function checkFitArgs(args: ModelFitArgs): void {
@@ -105,11 +111,19 @@ function abortError(signal: AbortSignal): AbortError {
   return new AbortError(`fit() was aborted by its signal${why}`, { cause: reason });
 }
 
+/** The shuffling seed of one epoch: from the run's seed and the epoch alone, so a resumed run
+ * (`initialEpoch`) shuffles as the uninterrupted one did. */
+function epochSeed(seed: number, epoch: number): number {
+  return (seed ^ Math.imul(epoch + 1, 0x9e3779b1)) >>> 0;
+}
+
 /** Runs the loop; resolves with the per-epoch history. */
 export async function fitLoop(model: FitTarget, x: Tensor, y: Tensor, args: ModelFitArgs = {}): Promise<History> {
   checkOptions('fit()', args, FIT_KEYS);
   const epochs = countOption('fit()', 'epochs', args.epochs ?? 1, 1);
   const batchSize = countOption('fit()', 'batchSize', args.batchSize ?? 32, 1);
+  const initialEpoch = countOption('fit()', 'initialEpoch', args.initialEpoch ?? 0, 0);
+  if (initialEpoch >= epochs) throw new InvalidArgumentError(`fit() trains epochs initialEpoch..epochs-1, so initialEpoch must be below epochs; got initialEpoch ${initialEpoch} and epochs ${epochs}`);
   const verbose = args.verbose ?? 1;
   if (![0, 1, 2].includes(verbose)) throw new InvalidArgumentError(`fit() expects verbose 0, 1 or 2, got ${describe(verbose)}`);
   checkFitArgs(args);
@@ -125,15 +139,15 @@ export async function fitLoop(model: FitTarget, x: Tensor, y: Tensor, args: Mode
   callbacks.prepend(history);
   callbacks.append(progressLogger({ verbose, epochs, batchesPerEpoch }));
   callbacks.setModel(model);
-  const random = mulberry32(args.seed ?? Math.floor(Math.random() * 2 ** 32));
+  const seed = args.seed ?? Math.floor(Math.random() * 2 ** 32);
   if (args.signal?.aborted) throw abortError(args.signal);
 
   model.stopTraining = false;
   await callbacks.onTrainBegin();
   try {
-    for (let epoch = 0; epoch < epochs && !model.stopTraining; epoch++) {
+    for (let epoch = initialEpoch; epoch < epochs && !model.stopTraining; epoch++) {
       await callbacks.onEpochBegin(epoch);
-      const order = args.shuffle === false ? data.trainIndices : shuffleInPlace(data.trainIndices.slice(), random);
+      const order = args.shuffle === false ? data.trainIndices : shuffleInPlace(data.trainIndices.slice(), mulberry32(epochSeed(seed, epoch)));
       const logs = await trainEpoch(model, data, order, epoch, batchSize, callbacks, args.signal);
       if (data.validation) {
         const v = await evaluateNative(model.nativeModel, data.validation.x, data.validation.y, batchSize, data.validation.lengths);

@@ -2,6 +2,7 @@
 import type { Area } from '../types.js';
 import { datasets } from './datasets.js';
 import { emptyBatch } from './empty-batch.js';
+import { files } from './files.js';
 import { layers } from './layers.js';
 import { memory } from './memory.js';
 import { models } from './models.js';
@@ -17,6 +18,7 @@ export const areas: Area[] = [
   { name: 'models', cases: models },
   { name: 'training', cases: training },
   { name: 'units', cases: units },
+  { name: 'model files', cases: files },
   { name: 'memory', cases: memory },
   { name: 'datasets', cases: datasets },
   { name: 'empty batches', cases: emptyBatch },

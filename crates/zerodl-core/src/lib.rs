@@ -5,6 +5,7 @@
 //! shapes and calls the kernels; `parallel` owns the one rayon pool every kernel runs on.
 
 pub mod error;
+pub mod io;
 pub mod json;
 pub mod kernels;
 pub mod memory;

@@ -7,7 +7,9 @@
 //! `ZERODL_MAX_TENSOR_BYTES` at start-up, or `set_max_buffer_bytes`; by default half of the
 //! memory the process may use (the machine's RAM, or its cgroup's limit when lower).
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::thread::ThreadId;
 
 use crate::shape::fmt_shape;
 use crate::{Error, ErrorKind, Result};
@@ -92,7 +94,54 @@ pub fn check_f32s(count: usize, what: &str) -> Result<usize> {
     }
 }
 
-/// Checks a byte count (`None`: it overflowed) against the limit.
+/// The budget of the loads running now: (thread, bytes it may still reserve). Not a
+/// thread-local: the addon's static TLS block is nearly full (a dlopen'ed library's TLS must fit
+/// glibc's small surplus), so this is a short list behind a flag the hot path reads alone.
+static BUDGETS: Mutex<Vec<(ThreadId, usize)>> = Mutex::new(Vec::new());
+static ANY_BUDGET: AtomicBool = AtomicBool::new(false);
+
+/// Runs `f` with everything this thread reserves through this module charged to `bytes` in all:
+/// going over is an `ERR_OUT_OF_MEMORY` error. A model file's loader builds the model its
+/// (untrusted) description describes under a budget sized by the file, so a description that
+/// claims a huge layer fails before it allocates more than the file could fill.
+pub fn within_budget<T>(bytes: usize, f: impl FnOnce() -> Result<T>) -> Result<T> {
+    let me = std::thread::current().id();
+    let outer = {
+        let mut budgets = BUDGETS.lock().unwrap_or_else(|e| e.into_inner());
+        let outer = budgets.iter().position(|(t, _)| *t == me).map(|i| budgets.swap_remove(i).1);
+        budgets.push((me, bytes));
+        ANY_BUDGET.store(true, Ordering::SeqCst);
+        outer
+    };
+    let result = f();
+    let mut budgets = BUDGETS.lock().unwrap_or_else(|e| e.into_inner());
+    budgets.retain(|(t, _)| *t != me);
+    if let Some(left) = outer {
+        budgets.push((me, left));
+    }
+    ANY_BUDGET.store(!budgets.is_empty(), Ordering::SeqCst);
+    result
+}
+
+/// Charges `bytes` to the calling thread's budget, if it has one.
+fn charge(bytes: usize, what: &str) -> Result<()> {
+    if !ANY_BUDGET.load(Ordering::Relaxed) {
+        return Ok(());
+    }
+    let me = std::thread::current().id();
+    let mut budgets = BUDGETS.lock().unwrap_or_else(|e| e.into_inner());
+    match budgets.iter_mut().find(|(t, _)| *t == me) {
+        Some((_, left)) if bytes > *left => Err(Error::new(ErrorKind::OutOfMemory, format!("{what} needs {}, more than the {} left in the budget of this load", exact(bytes), exact(*left)))),
+        Some((_, left)) => {
+            *left -= bytes;
+            Ok(())
+        }
+        None => Ok(()),
+    }
+}
+
+/// Checks a byte count (`None`: it overflowed) against the limit. (Only what is allocated here,
+/// by `zeroed` and `reserve`, counts against a budget: a check of a size is not an allocation.)
 pub fn check_bytes(bytes: Option<usize>, what: &str) -> Result<usize> {
     let limit = max_buffer_bytes();
     match bytes {
@@ -153,6 +202,7 @@ fn exact(bytes: usize) -> String {
 /// is): a large fresh block comes from the OS already zero, so this is no slower than `vec!`.
 pub fn zeroed(count: usize, what: &str) -> Result<Vec<f32>> {
     let bytes = check_f32s(count, what)?;
+    charge(bytes, what)?;
     if count == 0 {
         return Ok(Vec::new());
     }
@@ -192,6 +242,7 @@ pub fn copied(src: &[f32], what: &str) -> Result<Vec<f32>> {
 /// An empty vector with room for `count` f32s, reserved fallibly under the limit.
 pub fn reserve(count: usize, what: &str) -> Result<Vec<f32>> {
     let bytes = check_f32s(count, what)?;
+    charge(bytes, what)?;
     let mut v = Vec::new();
     v.try_reserve_exact(count).map_err(|_| refused(bytes, what))?;
     Ok(v)

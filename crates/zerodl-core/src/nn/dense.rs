@@ -188,6 +188,10 @@ impl Layer for Dense {
         Ok(dx)
     }
 
+    fn torch_modules(&self) -> usize {
+        if self.config.activation == Activation::Identity { 1 } else { 2 }
+    }
+
     fn params(&self) -> &[Param] {
         &self.params
     }

@@ -69,6 +69,17 @@ impl DropoutStream {
     pub fn rewind(&mut self) {
         self.draws = self.draws.saturating_sub(1);
     }
+
+    /// Where the stream is: its seed and how many masks it has drawn (saved with a model's
+    /// training state, so that training resumes with the masks it would have drawn next).
+    pub fn position(&self) -> (u64, u64) {
+        (self.seed, self.draws)
+    }
+
+    pub fn set_position(&mut self, (seed, draws): (u64, u64)) {
+        self.seed = seed;
+        self.draws = draws;
+    }
 }
 
 /// Multiplies `values` by `mask` elementwise.
@@ -141,5 +152,9 @@ impl Layer for Dropout {
 
     fn rewind_randomness(&mut self) {
         self.stream.rewind();
+    }
+
+    fn dropout_stream_mut(&mut self) -> Option<&mut DropoutStream> {
+        Some(&mut self.stream)
     }
 }

@@ -3,6 +3,7 @@
 
 use super::activation::Activation;
 use super::config::LayerConfig;
+use super::dropout::DropoutStream;
 use super::recurrent::Recurrent;
 use crate::memory;
 use crate::shape::numel;
@@ -90,6 +91,13 @@ pub trait Layer: Send {
     fn params(&self) -> &[Param];
     fn params_mut(&mut self) -> &mut [Param];
 
+    /// How many modules this layer is in the equivalent PyTorch `nn.Sequential` (a dense layer
+    /// with an activation is two: `Linear`, then the activation module), which numbers them: a
+    /// model's parameter names ("2.weight") are the ones that PyTorch model's state_dict has.
+    fn torch_modules(&self) -> usize {
+        1
+    }
+
     /// Parameter count (for summaries).
     fn param_count(&self) -> usize {
         self.params().iter().map(|p| p.value.len()).sum()
@@ -98,6 +106,11 @@ pub trait Layer: Send {
     /// Makes the next training forward draw the same random masks as the last one (dropout),
     /// so a gradient check sees one fixed function.
     fn rewind_randomness(&mut self) {}
+
+    /// The layer's stream of dropout masks, if it has one (its position is training state).
+    fn dropout_stream_mut(&mut self) -> Option<&mut DropoutStream> {
+        None
+    }
 
     /// The recurrent layer behind this one, for its state (initial state in, final state out).
     fn as_recurrent_mut(&mut self) -> Option<&mut Recurrent> {

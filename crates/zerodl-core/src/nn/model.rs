@@ -197,6 +197,15 @@ impl Sequential {
         self.layers.iter().fold(input.to_vec(), |shape, l| l.output_shape_for(&shape))
     }
 
+    /// The optimizer and its state, once compiled.
+    pub fn optimizer(&self) -> Option<&Optimizer> {
+        self.training.as_ref().map(|t| &t.optimizer)
+    }
+
+    pub fn optimizer_mut(&mut self) -> Option<&mut Optimizer> {
+        self.training.as_mut().map(|t| &mut t.optimizer)
+    }
+
     pub fn is_compiled(&self) -> bool {
         self.training.is_some()
     }
@@ -442,20 +451,36 @@ impl Sequential {
         layer.as_recurrent_mut().ok_or_else(|| Error::invalid_argument(format!("layer {index} ({name:?}) is a {kind} layer and has no recurrent state")))
     }
 
-    /// Every parameter, named `"<layer index>.<name>"` like a PyTorch nn.Sequential state_dict.
-    pub fn named_params(&self) -> Vec<(String, &Param)> {
+    /// Each layer's module number in the equivalent PyTorch `nn.Sequential` (see
+    /// `Layer::torch_modules`): the prefix of its parameter names.
+    pub fn torch_indices(&self) -> Vec<usize> {
         self.layers
             .iter()
-            .enumerate()
-            .flat_map(|(i, l)| l.params().iter().map(move |p| (format!("{i}.{}", p.name), p)))
+            .scan(0, |next, l| {
+                let index = *next;
+                *next += l.torch_modules();
+                Some(index)
+            })
+            .collect()
+    }
+
+    /// Every parameter, named as the equivalent PyTorch `nn.Sequential`'s state_dict names it:
+    /// `"<module number>.<name>"` ("0.weight", "2.weight_ih_l0"), in layer order.
+    pub fn named_params(&self) -> Vec<(String, &Param)> {
+        let indices = self.torch_indices();
+        self.layers
+            .iter()
+            .zip(indices)
+            .flat_map(|(l, i)| l.params().iter().map(move |p| (format!("{i}.{}", p.name), p)))
             .collect()
     }
 
     pub fn named_params_mut(&mut self) -> Vec<(String, &mut Param)> {
+        let indices = self.torch_indices();
         self.layers
             .iter_mut()
-            .enumerate()
-            .flat_map(|(i, l)| l.params_mut().iter_mut().map(move |p| (format!("{i}.{}", p.name), p)))
+            .zip(indices)
+            .flat_map(|(l, i)| l.params_mut().iter_mut().map(move |p| (format!("{i}.{}", p.name), p)))
             .collect()
     }
 }

@@ -219,6 +219,60 @@ impl Optimizer {
     }
 }
 
+/// One per-parameter buffer of an optimizer's state, under the name torch.optim gives it.
+pub struct StateBuffer<'a> {
+    /// Index of the parameter (in the model's order).
+    pub param: usize,
+    /// "momentum_buffer" (SGD), "exp_avg" or "exp_avg_sq" (Adam).
+    pub name: &'static str,
+    pub values: &'a [f32],
+}
+
+impl Optimizer {
+    /// The buffers this optimizer's update reads (their names as torch.optim's state has them):
+    /// what a model file keeps so that training resumes exactly.
+    pub fn buffer_names(&self) -> &'static [&'static str] {
+        match self.config {
+            OptimizerConfig::Sgd(SgdConfig { momentum: 0.0, .. }) => &[],
+            OptimizerConfig::Sgd(_) => &["momentum_buffer"],
+            OptimizerConfig::Adam(_) => &["exp_avg", "exp_avg_sq"],
+        }
+    }
+
+    /// Steps taken so far (Adam's bias correction counts them).
+    pub fn steps(&self) -> u64 {
+        self.step
+    }
+
+    /// The state buffers, parameter by parameter (none before the first step).
+    pub fn state(&self) -> Vec<StateBuffer<'_>> {
+        let names = self.buffer_names();
+        (0..self.first.len())
+            .flat_map(|param| names.iter().map(move |&name| (param, name)))
+            .map(|(param, name)| StateBuffer { param, name, values: if name == "exp_avg_sq" { &self.second[param] } else { &self.first[param] } })
+            .collect()
+    }
+
+    /// Restores a state taken by `state` (after `steps` steps): `buffers(param, name)` gives each
+    /// buffer of each of the model's `sizes.len()` parameters, whose sizes the caller has checked.
+    pub fn restore(&mut self, steps: u64, sizes: &[usize], mut buffers: impl FnMut(usize, &'static str) -> Result<Vec<f32>>) -> Result<()> {
+        let names = self.buffer_names();
+        let (mut first, mut second) = (Vec::with_capacity(sizes.len()), Vec::with_capacity(sizes.len()));
+        if steps > 0 {
+            for (param, &size) in sizes.iter().enumerate() {
+                let first_of = if names.is_empty() { crate::memory::zeroed(size, "the optimizer's state")? } else { buffers(param, names[0])? };
+                first.push(first_of);
+                second.push(if names.len() > 1 { buffers(param, names[1])? } else { Vec::new() });
+            }
+        }
+        self.staged = vec![Vec::new(); first.len()];
+        self.first = first;
+        self.second = second;
+        self.step = steps;
+        Ok(())
+    }
+}
+
 /// True when no element is NaN or infinite (one SIMD pass in the common case).
 fn all_finite(x: &[f32]) -> bool {
     crate::kernels::simd::sum(x).is_finite() || x.iter().all(|v| v.is_finite())

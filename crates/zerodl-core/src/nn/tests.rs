@@ -46,7 +46,8 @@ fn seed_fc_golden_values() {
     let mut m = Sequential::new(vec![2]);
     m.add(dense("l1", 2, 2, Activation::Sigmoid, 0));
     m.add(dense("l2", 2, 2, Activation::Sigmoid, 0));
-    let weights = [("0.weight", vec![-0.25, 0.1, -0.1, 0.25]), ("1.weight", vec![-0.1, 0.25, 0.05, -0.15])];
+    // Each sigmoid layer is two PyTorch modules (Linear, Sigmoid): the second Linear is "2.".
+    let weights = [("0.weight", vec![-0.25, 0.1, -0.1, 0.25]), ("2.weight", vec![-0.1, 0.25, 0.05, -0.15])];
     for (name, p) in m.named_params_mut() {
         p.value = weights.iter().find(|(n, _)| *n == name).map_or(vec![0.0; p.value.len()], |(_, w)| w.clone());
     }

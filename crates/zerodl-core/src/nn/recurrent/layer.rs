@@ -423,6 +423,10 @@ impl Layer for Recurrent {
         self.dropout.rewind();
     }
 
+    fn dropout_stream_mut(&mut self) -> Option<&mut DropoutStream> {
+        Some(&mut self.dropout)
+    }
+
     fn as_recurrent_mut(&mut self) -> Option<&mut Recurrent> {
         Some(self)
     }
