@@ -9,6 +9,7 @@
 import { readPlan, emit, runCases, timePredict } from '../lib/timing.mjs';
 import { seededParams } from '../lib/data.mjs';
 import { loadZerodl } from '../lib/zerodl.mjs';
+import { lstmRegressor } from '../lib/zerodl_models.mjs';
 
 const api = process.argv[2];
 const plan = readPlan(process.argv[3]);
@@ -17,13 +18,8 @@ const impl = api === 'tensors' ? 'zerodl-tensors' : 'zerodl';
 emit({ meta: { ...meta, impl, api: api === 'tensors' ? 'tensor + predict + toFloat32Array' : 'predictValues' } });
 
 await runCases(plan, impl, async (c) => {
-  const model = new zd.Sequential([
-    zd.layers.lstm({ units: c.hidden, inputShape: [c.seq, c.input] }),
-    zd.layers.dense({ units: 1 }),
-  ]);
   // The case's weights, under zerodl's PyTorch state_dict names.
-  const w = seededParams(c.params, c.weightsSeed);
-  model.setWeights(Object.fromEntries(c.params.map((p) => [p.name, zd.tensor(w[p.name], p.shape)])));
+  const model = lstmRegressor(zd, c);
   const x = seededParams(c.inputSpec, c.inputSeed).x;
   const shape = [1, c.seq, c.input];
   if (api !== 'tensors') return timePredict(() => model.predictValues(x, shape)[0], c, plan.policy);

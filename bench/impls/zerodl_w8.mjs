@@ -6,9 +6,9 @@
 // validation windows, outside the budget.
 import { performance } from 'node:perf_hooks';
 import { readPlan, emit, runCases } from '../lib/timing.mjs';
-import { seededParams } from '../lib/data.mjs';
 import { encode, epochOrder, gatherBatch, loadText, windows } from '../lib/charlm_text.mjs';
 import { loadZerodl } from '../lib/zerodl.mjs';
+import { charLm2 } from '../lib/zerodl_models.mjs';
 
 const plan = readPlan(process.argv[2]);
 const { zd, meta } = loadZerodl();
@@ -34,14 +34,7 @@ await runCases(plan, 'zerodl', async (c) => {
   const train = windows(ids, 0, c.trainWindows, c.seq);
   const val = windows(ids, c.split, c.valWindows, c.seq);
 
-  const model = new zd.Sequential([
-    zd.layers.embedding({ inputDim: c.vocab, outputDim: c.embed, inputShape: [c.seq] }),
-    zd.layers.lstm({ units: c.hidden, returnSequences: true }),
-    zd.layers.lstm({ units: c.hidden, returnSequences: true }),
-    zd.layers.dense({ units: c.vocab, activation: 'softmax' }),
-  ]);
-  const w = seededParams(c.params, c.weightsSeed);
-  model.setWeights(Object.fromEntries(c.params.map((p) => [p.name, zd.tensor(w[p.name], p.shape)])));
+  const model = charLm2(zd, c);
   model.compile({
     optimizer: zd.optimizers.adam({ learningRate: c.learningRate, beta1: c.beta1, beta2: c.beta2, epsilon: c.epsilon }),
     loss: 'sparseCategoricalCrossentropy', clipNorm: c.clipNorm,

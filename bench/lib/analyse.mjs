@@ -66,9 +66,22 @@ export function analyse(def, outcomes, policy) {
     return { ...t, label, value: z.median, verdict: z.median <= t.maxMs ? 'PASS' : 'MISS',
       indicative: indicativeReps(z), busy: isBusy(outcomes[REF]) };
   };
+  // A metric target (t.key): a value the runner recorded (W9's RSS growth, W10's event-loop lag),
+  // below t.max or at least t.min. A case run with fewer steps or seconds than BENCHMARKS.md asks
+  // for (--quick) says so (its `quick`), and its verdict is indicative.
+  const metric = (t, label) => {
+    const impl = t.impl ?? REF;
+    const r = okResult(t.case, impl);
+    if (!r) return { ...t, label, verdict: 'n/a', note: whyMissing(t.case, impl) };
+    const value = r[t.key];
+    const met = t.max !== undefined ? value < t.max : value >= t.min;
+    return { ...t, impl, label, value, verdict: Number.isFinite(value) && met ? 'PASS' : 'MISS',
+      indicative: Boolean(def.cases.find((c) => c.id === t.case)?.quick), busy: isBusy(outcomes[impl]) };
+  };
   // t.peer: one impl, or a list meaning the fastest of them that was measured.
   const targets = (def.targets ?? []).map((t) => {
     const label = cases.find((c) => c.id === t.case)?.label ?? t.case;
+    if (t.key !== undefined) return metric(t, label);
     if (t.maxMs !== undefined) return absolute(t, label);
     const names = [t.peer].flat();
     const measured = names.filter((name) => okResult(t.case, name));

@@ -24,9 +24,11 @@ function header(w) {
 }
 const align = (w) => ['l', 'l', 'r', 'r', 'r', ...w.columns.map(() => 'r'), 'r'];
 
-function cell(value, digits) {
+// `exp`: a value that may be tiny (W14's max |difference|), in exponent notation.
+function cell(value, digits, exp = false) {
   if (value == null || Number.isNaN(value)) return '';
-  return typeof value === 'number' ? value.toFixed(digits ?? 3) : String(value);
+  if (typeof value !== 'number') return String(value);
+  return exp && value !== 0 ? value.toExponential(digits ?? 2) : value.toFixed(digits ?? 3);
 }
 
 function rows(w) {
@@ -43,7 +45,7 @@ function rows(w) {
         r.reps < MIN_REPS ? `${r.reps}*` : String(r.reps),
         `${fmtTime(r.median, w.unit)} (${fmtTime(r.min, w.unit)}-${fmtTime(r.max, w.unit)})`,
         r.gflops == null ? '' : r.gflops.toFixed(r.gflops >= 10 ? 1 : 2),
-        ...w.columns.map((col) => cell(r[col.key], col.digits)),
+        ...w.columns.map((col) => cell(r[col.key], col.digits, col.exp)),
         r.impl === REF ? '' : r.ratio == null ? 'n/a' : fmtRatio(r.ratio),
       ]);
     });
@@ -91,6 +93,12 @@ function targetLines(w) {
     const what = t.title ? `${t.title} (${t.label})` : t.label;
     const flags = (t.indicative ? ' [quick run: indicative only]' : '') +
       (t.busy ? ' [machine was busy: unreliable]' : '');
+    if (t.key !== undefined) {
+      const fmt = (x) => cell(x, t.digits ?? 2, t.exp);
+      const need = `needs ${t.max !== undefined ? `< ${fmt(t.max)}` : `>= ${fmt(t.min)}`}${t.unit ?? ''}`;
+      if (t.verdict === 'n/a') return `n/a   ${what}: ${t.note} (${need})`;
+      return `${t.verdict.padEnd(5)} ${what}: ${t.impl} ${t.name ?? t.key} = ${fmt(t.value)}${t.unit ?? ''} (${need})${flags}`;
+    }
     if (t.maxMs !== undefined) {
       const need = `needs <= ${fmtTime(t.maxMs, w.unit)} ${w.unit}`;
       if (t.verdict === 'n/a') return `n/a   ${what}: ${t.note} (${need})`;
@@ -104,6 +112,10 @@ function targetLines(w) {
   });
 }
 
+// Ratio targets compare speeds; metric targets (W9's RSS growth, W10's lag) bound a value.
+const targetsHeading = (w) => (w.targets.some((t) => t.key === undefined)
+  ? 'Targets (ratios: zerodl speed / peer speed, same run):' : 'Targets:');
+
 const hasFewReps = (w) => w.cases.some((c) => c.results.some((r) => r.reps < MIN_REPS));
 const FEW_REPS_NOTE = `* fewer than ${MIN_REPS} reps (quick run): indicative only, not for publication`;
 
@@ -112,9 +124,7 @@ export function renderText(w) {
   if (hasFewReps(w)) parts.push(FEW_REPS_NOTE);
   parts.push(...w.notes, ...skipLines(w), ...busyLines(w));
   parts.push('', 'Implementations:', ...implLines(w).map((l) => `  ${l}`));
-  if (w.targets.length) {
-    parts.push('', 'Targets (ratios: zerodl speed / peer speed, same run):', ...targetLines(w).map((l) => `  ${l}`));
-  }
+  if (w.targets.length) parts.push('', targetsHeading(w), ...targetLines(w).map((l) => `  ${l}`));
   return parts.join('\n');
 }
 
@@ -133,8 +143,7 @@ export function renderMarkdown(report) {
     if (notes.length) parts.push('', ...notes.map((l) => `- ${l.replace(/^\*/, '\\*')}`));
     parts.push('', 'Implementations:', '', ...implLines(w).map((l) => `- ${l}`));
     if (w.targets.length) {
-      parts.push('', 'Targets (ratios: zerodl speed / peer speed, same run):', '',
-        ...targetLines(w).map((l) => `- ${l}`));
+      parts.push('', targetsHeading(w), '', ...targetLines(w).map((l) => `- ${l}`));
     }
   }
   return parts.join('\n') + '\n';

@@ -10,8 +10,9 @@ export function summarize(timesMs) {
   return {
     reps: timesMs.length,
     median: median(timesMs),
-    min: Math.min(...timesMs),
-    max: Math.max(...timesMs),
+    // A loop, not Math.min(...xs): W14 records >100,000 call latencies, past the argument limit.
+    min: timesMs.reduce((a, b) => Math.min(a, b), Infinity),
+    max: timesMs.reduce((a, b) => Math.max(a, b), -Infinity),
   };
 }
 
