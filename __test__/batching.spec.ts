@@ -204,6 +204,19 @@ describe('predictAsync batching', () => {
     ys.forEach((y, i) => expectBitEqual(y.toFloat32Array(), twin.predict(calls[i]!).toFloat32Array(), `call ${i}`));
   });
 
+  it('never gathers calls of a model whose recurrent layer starts from a state set with setState()', async () => {
+    const model = new Sequential([layers.gru({ units: 4, inputShape: [3, 2] }), layers.dense({ units: 1 })], { seed: 6 });
+    const gru = model.layers[0] as InstanceType<typeof zd.layers.Recurrent>;
+    gru.setState({ h: zd.randn([1, 2, 4], { seed: 1 }) });
+    const calls = Array.from({ length: 4 }, (_, i) => zd.randn([2, 3, 2], { seed: 90 + i }));
+    const ys = await Promise.all(calls.map((x) => model.predictAsync(x)));
+    expect(model.batchingStats.nativeCalls).toBe(4);
+    ys.forEach((y, i) => expectBitEqual(y.toFloat32Array(), model.predict(calls[i]!).toFloat32Array(), `call ${i}`));
+    gru.resetStates();
+    await Promise.all(calls.map((x) => model.predictAsync(x)));
+    expect(model.batchingStats.nativeCalls).toBeLessThan(8);
+  });
+
   it('respects maxBatchSize; a call larger than it runs alone', async () => {
     const model = dense();
     model.setBatching({ maxBatchSize: 8 });

@@ -77,7 +77,7 @@ describe('model files', () => {
         console.log(JSON.stringify([p.constructor.name, p.weights, p.bias, p.predict([1, 1, 1])]));
       })();`);
     expect(JSON.parse(r.stdout)).toEqual(['Perceptron', [0.1, -1 / 3, 2.5e-9], Math.PI, p.predict([1, 1, 1])]);
-    const back = (await zd.loadModel(u.toBuffer())) as InstanceType<typeof zd.LinearUnit>;
+    const back = (await zd.loadModel(new Uint8Array(u.toBuffer()).buffer)) as InstanceType<typeof zd.LinearUnit>; // an ArrayBuffer, as fetch() gives
     expect(back).toBeInstanceOf(zd.LinearUnit);
     expect([back.weights, back.bias]).toEqual([[1 / 7, -2], 0.5]);
   });

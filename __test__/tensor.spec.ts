@@ -17,6 +17,17 @@ describe('tensor creation', () => {
     expect(Array.from(t.toFloat32Array())).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
+  it('writes { shape, values } to JSON, also for weights, and reads back through tensor()', () => {
+    const t = zd.tensor([[1, 2.5], [3, -4]]);
+    const json = JSON.parse(JSON.stringify(t)) as { shape: number[]; values: number[] };
+    expect(json).toEqual({ shape: [2, 2], values: [1, 2.5, 3, -4] });
+    expect(zd.tensor(json.values, json.shape).toArray()).toEqual(t.toArray());
+    const model = new zd.Sequential([zd.layers.dense({ units: 2, inputShape: [3] })], { seed: 1 });
+    const weights = JSON.parse(JSON.stringify(model.getWeights())) as Record<string, { shape: number[]; values: number[] }>;
+    expect(weights['0.weight']?.shape).toEqual([2, 3]);
+    expect(weights['0.weight']?.values).toEqual(Array.from(model.getWeights()['0.weight']!.toFloat32Array()));
+  });
+
   it('takes a Float32Array with an explicit shape, and copies it', () => {
     const data = new Float32Array([1, 2, 3, 4, 5, 6]);
     const t = zd.tensor(data, [3, 2]);

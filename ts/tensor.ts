@@ -111,6 +111,15 @@ export class Tensor {
     this.#native?.dispose();
   }
 
+  /**
+   * What `JSON.stringify` writes: `{ shape, values }` (values row-major, as numbers), so weights
+   * survive a JSON round trip: `tensor(v.values, v.shape)` makes the tensor again. A model file
+   * (`model.save()`) is the compact and exact way to keep weights.
+   */
+  toJSON(): { shape: number[]; values: number[] } {
+    return { shape: [...this.shape], values: Array.from(this.toFloat32Array()) };
+  }
+
   toString(): string {
     if (this.isDisposed) return 'Tensor(disposed)';
     return `Tensor(shape=[${this.shape.join(', ')}])`;

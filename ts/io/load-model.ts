@@ -14,14 +14,14 @@ export type LoadedModel = Sequential | Perceptron | LinearUnit;
 
 /**
  * Loads a model saved by `model.save(path)` (or `model.toBuffer()`): from a path, or from the
- * file's bytes (Buffer / Uint8Array).
+ * file's bytes (Buffer, Uint8Array or ArrayBuffer).
  *
  * ```ts
  * const model = await loadModel('mnist.safetensors');
  * if (!(model instanceof Sequential)) throw new Error('expected a Sequential model');
  * ```
  */
-export async function loadModel(source: string | Uint8Array): Promise<LoadedModel> {
+export async function loadModel(source: string | Uint8Array | ArrayBuffer): Promise<LoadedModel> {
   const where = 'loadModel()';
   const { bytes, name } = await readSource(where, source);
   const format = callNative(() => native.modelFileFormat(bytes, name), where);

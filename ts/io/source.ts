@@ -20,8 +20,9 @@ export interface SaveArgs {
 /** A model file's bytes and a name for messages (the path, or "buffer"). */
 export async function readSource(where: string, source: unknown): Promise<{ bytes: Uint8Array; name: string }> {
   if (source instanceof Uint8Array) return { bytes: source, name: 'buffer' };
+  if (source instanceof ArrayBuffer) return { bytes: new Uint8Array(source), name: 'buffer' }; // e.g. from fetch()
   if (typeof source !== 'string' || source.length === 0) {
-    throw new InvalidArgumentError(`${where} expects a file path (a non-empty string) or the file's bytes (a Buffer or Uint8Array), got ${describe(source)}`);
+    throw new InvalidArgumentError(`${where} expects a file path (a non-empty string) or the file's bytes (a Buffer, Uint8Array or ArrayBuffer), got ${describe(source)}`);
   }
   try {
     return { bytes: await fs.readFile(source), name: source };

@@ -62,6 +62,7 @@ export type RecurrentKind = 'simpleRNN' | 'lstm' | 'gru';
  */
 export class Recurrent extends Layer {
   declare readonly kind: RecurrentKind;
+  #hasSetState = false;
 
   constructor(kind: RecurrentKind, args: SimpleRnnLayerArgs | LstmLayerArgs) {
     super(readLayerArgs(kind, args));
@@ -132,6 +133,12 @@ export class Recurrent extends Layer {
       if (state.c !== undefined && !(state.c instanceof Tensor)) throw new InvalidArgumentError(`setState() expects c to be a Tensor (or left out), got ${describe(state.c)}`);
     }
     callNative(() => b.model.setLayerState(b.index, state?.h.native, state?.c?.native));
+    this.#hasSetState = state !== null;
+  }
+
+  /** Whether calls start from a state given with `setState()` (sized for one batch): such calls must not be batched together. */
+  get hasSetState(): boolean {
+    return this.#hasSetState;
   }
 
   /** Forgets the carried state: the next call starts from zeros. */

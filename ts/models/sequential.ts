@@ -163,12 +163,12 @@ export class Sequential implements FitTarget {
    * unexpected key throws a `StateDictMismatchError` and nothing changes; with `strict: false`
    * the matching keys load. Shapes must match (`ShapeMismatchError`); values must be finite.
    */
-  async loadStateDict(source: string | Uint8Array | Record<string, Tensor>, args: { strict?: boolean } = {}): Promise<{ missingKeys: string[]; unexpectedKeys: string[] }> {
+  async loadStateDict(source: string | Uint8Array | ArrayBuffer | Record<string, Tensor>, args: { strict?: boolean } = {}): Promise<{ missingKeys: string[]; unexpectedKeys: string[] }> {
     const where = 'loadStateDict()';
     const { strict = true } = checkOptions(where, args, ['strict']);
     if (typeof strict !== 'boolean') throw new InvalidArgumentError(`${where} expects strict to be true or false, got ${describe(strict)}`);
     let report: StateDictReport;
-    if (typeof source === 'string' || source instanceof Uint8Array) {
+    if (typeof source === 'string' || source instanceof Uint8Array || source instanceof ArrayBuffer) {
       const { bytes, name } = await readSource(where, source);
       report = callNative(() => this.#native.loadStateDictFile(bytes, name, strict));
     } else {
@@ -344,7 +344,8 @@ export class Sequential implements FitTarget {
       predict: async (x, lengths) => new Tensor(await awaitNative(callNative(() => this.#native.predictAsync(x.native, lengths?.native)))),
       inputShape: this.toJSON().inputShape,
       readsLengths: this.layers.some((l) => l instanceof Recurrent),
-      oneAtATime: () => this.hasStatefulLayers,
+      // Carried or given states belong to one call's batch: such calls run one at a time.
+      oneAtATime: () => this.hasStatefulLayers || this.layers.some((l) => l instanceof Recurrent && l.hasSetState),
     });
     return this.#batcher;
   }

@@ -13,7 +13,8 @@
  * - A call goes alone (it would fail or mean something else in company) when its input does not
  *   match the model's input shape, has no rows, has more rows than `maxBatchSize`, has `lengths`
  *   the model does not take or that exceed its steps, or when the model has stateful recurrent
- *   layers (their state carries from call to call) or `maxBatchSize` is 1. Such a call then gets
+ *   layers (their state carries from call to call) or layers started from a state given with
+ *   `setState()` (sized for one call), or `maxBatchSize` is 1. Such a call then gets
  *   exactly the result or error it would get unbatched.
  * - If a joined batch fails anyway (e.g. a bad id in an embedding's input), each of its calls is
  *   run again alone, so each caller gets its own result or error.
