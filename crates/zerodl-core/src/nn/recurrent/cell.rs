@@ -121,6 +121,37 @@ pub(super) fn step_forward_lanes(level: Level, wide: bool, kind: CellKind, s: &S
     }
 }
 
+/// The LSTM step of inference from summed pre-activations (`pre`: i, f, g, o, each with both
+/// products and both biases added), over a range of units: writes c_t and h_t only (no gates
+/// are kept). The forward step's formulas.
+pub fn lstm_infer(pre: [&[f32]; 4], peephole: [&[f32]; 3], c_prev: &[f32], h: &mut [f32], c: &mut [f32]) {
+    lstm_infer_with(simd::level(), simd::avx512(), pre, peephole, c_prev, h, c)
+}
+
+/// The same at the given level, with AVX-512 if `wide` (tests run each).
+pub(super) fn lstm_infer_with(level: Level, wide: bool, pre: [&[f32]; 4], peephole: [&[f32]; 3], c_prev: &[f32], h: &mut [f32], c: &mut [f32]) {
+    #[cfg(target_arch = "x86_64")]
+    if level == Level::Avx2Fma {
+        assert!(!wide || simd::avx512_available(), "recurrent step: 16 lanes without AVX-512F");
+        // SAFETY: the level is only ever Avx2Fma on a CPU with both features; AVX-512F checked.
+        return unsafe { cell_avx2::lstm_infer(wide, pre, peephole, c_prev, h, c) };
+    }
+    let _ = wide;
+    let n = h.len();
+    let p = &peephole;
+    for j in 0..n {
+        let (mut pi, mut pf) = (pre[0][j], pre[1][j]);
+        if !p[0].is_empty() {
+            pi += p[0][j] * c_prev[j];
+            pf += p[1][j] * c_prev[j];
+        }
+        let (i, f, g) = (sigmoid(pi), sigmoid(pf), tanh(pre[2][j]));
+        c[j] = f * c_prev[j] + i * g;
+        let po = pre[3][j] + if p[2].is_empty() { 0.0 } else { p[2][j] * c[j] };
+        h[j] = sigmoid(po) * tanh(c[j]);
+    }
+}
+
 fn sigmoid(x: f32) -> f32 {
     apply_unary(UnaryOp::Sigmoid, x)
 }

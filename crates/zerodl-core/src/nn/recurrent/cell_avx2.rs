@@ -207,6 +207,54 @@ macro_rules! forward_kernels {
 forward_kernels!(lstm_forward, gru_forward, "avx2,fma", for_lanes, _mm256_add_ps, _mm256_sub_ps, _mm256_mul_ps, _mm256_fmadd_ps, _mm256_set1_ps, sigmoid8, tanh8);
 forward_kernels!(lstm_forward16, gru_forward16, "avx512f", for_lanes16, _mm512_add_ps, _mm512_sub_ps, _mm512_mul_ps, _mm512_fmadd_ps, _mm512_set1_ps, sigmoid16, tanh16);
 
+/// The LSTM step of inference from summed pre-activations (`pre`: i, f, g, o with both products
+/// and both biases in), writing only c_t and h_t: no gates are kept.
+///
+/// # Safety
+/// AVX2 and FMA present, and AVX-512F if `wide`.
+#[target_feature(enable = "avx2,fma")]
+pub unsafe fn lstm_infer(wide: bool, pre: [&[f32]; 4], peephole: [&[f32]; 3], c_prev: &[f32], h: &mut [f32], c: &mut [f32]) {
+    match (wide, !peephole[0].is_empty()) {
+        (false, true) => lstm_infer8::<true>(pre, peephole, c_prev, h, c),
+        (false, false) => lstm_infer8::<false>(pre, peephole, c_prev, h, c),
+        (true, true) => lstm_infer16::<true>(pre, peephole, c_prev, h, c),
+        (true, false) => lstm_infer16::<false>(pre, peephole, c_prev, h, c),
+    }
+}
+
+// One inference body for both widths, the forward's formulas.
+macro_rules! infer_kernels {
+    ($lstm:ident, $feature:literal, $for_lanes:ident, $mul:ident, $fmadd:ident, $sigmoid:ident, $tanh:ident) => {
+        #[target_feature(enable = $feature)]
+        unsafe fn $lstm<const PEEPHOLE: bool>(pre: [&[f32]; 4], [pi_w, pf_w, po_w]: [&[f32]; 3], c_prev_s: &[f32], h: &mut [f32], c: &mut [f32]) {
+            let n = h.len();
+            fits(n, &[pre[0], pre[1], pre[2], pre[3], c_prev_s, c]);
+            if PEEPHOLE {
+                fits(n, &[pi_w, pf_w, po_w]);
+            }
+            $for_lanes(n, |l| {
+                let c_prev = l.load(c_prev_s);
+                let (mut pi, mut pf) = (l.load(pre[0]), l.load(pre[1]));
+                if PEEPHOLE {
+                    pi = $fmadd(l.load(pi_w), c_prev, pi);
+                    pf = $fmadd(l.load(pf_w), c_prev, pf);
+                }
+                let (i, f, g) = ($sigmoid(pi), $sigmoid(pf), $tanh(l.load(pre[2])));
+                let ct = $fmadd(f, c_prev, $mul(i, g));
+                let mut po = l.load(pre[3]);
+                if PEEPHOLE {
+                    po = $fmadd(l.load(po_w), ct, po);
+                }
+                l.store(c, ct);
+                l.store(h, $mul($sigmoid(po), $tanh(ct)));
+            });
+        }
+    };
+}
+
+infer_kernels!(lstm_infer8, "avx2,fma", for_lanes, _mm256_mul_ps, _mm256_fmadd_ps, sigmoid8, tanh8);
+infer_kernels!(lstm_infer16, "avx512f", for_lanes16, _mm512_mul_ps, _mm512_fmadd_ps, sigmoid16, tanh16);
+
 // One backward body for both widths, as for the forward.
 macro_rules! backward_kernels {
     ($lstm:ident, $gru:ident, $feature:literal, $for_lanes:ident, $add:ident, $sub:ident, $mul:ident, $fmadd:ident, $zero:ident, $one_minus:ident, $tanh:ident) => {

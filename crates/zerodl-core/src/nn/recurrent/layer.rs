@@ -13,7 +13,8 @@ use serde::{Deserialize, Serialize};
 use super::cell::CellKind;
 use super::sequence::{RecurrentWeights, SequenceShape};
 use super::serving::ServingWeights;
-use super::stack::{stack_backward, stack_forward, StackCache, StackConfig, StackGradsIn, State};
+use super::step_product::{FusedWeights, StepProduct};
+use super::stack::{stack_backward, stack_forward_with, StackCache, StackConfig, StackGradsIn, State};
 use crate::kernels::simd::{self, BinaryOp};
 use crate::memory;
 use crate::nn::activation::Activation;
@@ -166,6 +167,9 @@ pub struct Recurrent {
     /// such call and dropped whenever the parameters may change (`params_mut`); empty where
     /// that path does not apply.
     serving: Option<Vec<ServingWeights>>,
+    /// Likewise every unit's weights packed for an LSTM's inference over a batch (step_product.rs's
+    /// fused product), made by the first such call.
+    fused: Option<Vec<FusedWeights>>,
 }
 
 impl Recurrent {
@@ -212,7 +216,7 @@ impl Recurrent {
                 }
             }
         }
-        Ok(Recurrent { name: name.to_string(), cell, config, steps, input, params, dropout, cache: None, initial: None, last: None, serving: None })
+        Ok(Recurrent { name: name.to_string(), cell, config, steps, input, params, dropout, cache: None, initial: None, last: None, serving: None, fused: None })
     }
 
     fn weights(&self) -> Vec<RecurrentWeights<'_>> {
@@ -228,6 +232,17 @@ impl Recurrent {
         let weights = self.weights();
         let unit = |u: usize| ServingWeights::new(self.cell, weights[u], stack.layer_input(u / stack.directions(), self.input), self.config.units);
         (0..stack.units()).map(unit).collect::<Option<Vec<_>>>().unwrap_or_default()
+    }
+
+    /// Every unit's weights packed for the fused inference product.
+    fn pack_fused(&self) -> Vec<FusedWeights> {
+        let stack = self.config.stack(self.cell);
+        let (gates, hidden) = (self.cell.gates(), self.config.units);
+        let weights = self.weights();
+        (0..stack.units()).map(|u| {
+            let w = weights[u];
+            FusedWeights::new(w.w_hh, w.w_ih, w.b_ih, w.b_hh, gates, hidden, stack.layer_input(u / stack.directions(), self.input))
+        }).collect()
     }
 
     /// Shape of the state tensors for a batch: [units, batch, hidden] (PyTorch's h_n / c_n).
@@ -359,10 +374,15 @@ impl Layer for Recurrent {
         if serves && self.serving.is_none() {
             self.serving = Some(self.pack_for_serving());
         }
+        let fuses = !pass.training && self.cell == CellKind::Lstm && StepProduct::fuses(shape.steps, shape.batch);
+        if fuses && self.fused.is_none() {
+            self.fused = Some(self.pack_fused());
+        }
         let weights = self.weights();
         let serving = if serves { self.serving.as_deref().unwrap_or_default() } else { &[] };
+        let fused = if fuses { self.fused.as_deref().unwrap_or_default() } else { &[] };
         let mut dropout = self.dropout.clone();
-        let out = stack_forward(&stack, &weights, x.as_slice(), shape, pass.lengths, self.initial.as_ref(), pass.training, Some(&mut dropout), serving);
+        let out = stack_forward_with(&stack, &weights, x.as_slice(), shape, pass.lengths, self.initial.as_ref(), pass.training, Some(&mut dropout), serving, fused);
         drop(weights);
         self.dropout = dropout;
         self.cache = out.cache;
@@ -416,6 +436,7 @@ impl Layer for Recurrent {
     fn params_mut(&mut self) -> &mut [Param] {
         // The caller may change them: the packed copy is made afresh when next needed.
         self.serving = None;
+        self.fused = None;
         &mut self.params
     }
 

@@ -1,11 +1,12 @@
 //! Whole-sequence forward and backward-through-time for one recurrent layer in one direction.
 
+use std::borrow::Cow;
 use std::ops::Range;
 
-use super::cell::{step_backward, step_forward, CellKind, StepGrads, StepIn, StepOut, StepSaved};
+use super::cell::{lstm_infer, step_backward, step_forward, CellKind, StepGrads, StepIn, StepOut, StepSaved};
 use super::input_projection::{self, GradColumns, Projection, SparseGradSums, SparseRows};
 use super::scratch::Scratch;
-use super::step_product::{gate_parts, Disjoint, StepProduct};
+use super::step_product::{gate_parts, Disjoint, FusedWeights, StepProduct};
 use crate::kernels::gemm::{sgemm_split_k, Operand};
 use crate::kernels::column_sums::column_sums;
 use crate::kernels::CPtr;
@@ -167,6 +168,12 @@ fn active(lengths: &[usize], b: usize, t: usize) -> bool {
 
 /// Runs the layer over a batch of sequences.
 pub fn forward_sequence(kind: CellKind, w: RecurrentWeights<'_>, shape: SequenceShape, input: SequenceInput<'_>, keep: bool) -> SequenceOutput {
+    forward_sequence_with(kind, w, shape, input, keep, None)
+}
+
+/// The same, given the LSTM's weights packed for inference (`fused`, from the same weights),
+/// made otherwise when needed.
+pub(super) fn forward_sequence_with(kind: CellKind, w: RecurrentWeights<'_>, shape: SequenceShape, input: SequenceInput<'_>, keep: bool, fused: Option<&FusedWeights>) -> SequenceOutput {
     let SequenceShape { batch, steps, input: width, hidden } = shape;
     let gh = kind.gates() * hidden;
     let (bh, rows) = (batch * hidden, batch * steps);
@@ -176,6 +183,16 @@ pub fn forward_sequence(kind: CellKind, w: RecurrentWeights<'_>, shape: Sequence
     // one to three sequences) and, in backward, the dW_ih GEMM.
     let sparse = SparseRows::of(swapped_rows(input.x, batch, steps, width), input.x.len());
     let x_tm = if sparse.is_some() { Scratch::empty() } else { swap_to_scratch(input.x, batch, steps, width) };
+    // Inference of an LSTM over a batch of dense inputs: each step's product forms the whole
+    // pre-activations, input side included (step_product.rs's fused kernel).
+    if !keep && kind == CellKind::Lstm && sparse.is_none() && width > 0 && StepProduct::fuses(steps, batch) {
+        let packed = match fused.filter(|f| f.fits(kind.gates(), hidden, width)) {
+            Some(f) => Cow::Borrowed(f),
+            None => Cow::Owned(FusedWeights::new(w.w_hh, w.w_ih, w.b_ih, w.b_hh, kind.gates(), hidden, width)),
+        };
+        let product = StepProduct::fused(packed, steps, batch).expect("fuses");
+        return forward_fused(&product, w, shape, &x_tm, &lengths, input);
+    }
     // Input projection of every step: XP = X W_ih^T + b_ih, [T*B, G*H].
     let xp = Projection::new(&x_tm, sparse.as_ref(), w.w_ih, w.b_ih, batch, rows, width);
     // Every step writes all of h_t and c_t (padding copies them through): only the initial
@@ -272,6 +289,49 @@ pub fn forward_sequence(kind: CellKind, w: RecurrentWeights<'_>, shape: Sequence
     let c_last = if c.is_empty() { Vec::new() } else { c[steps * bh..].to_vec() };
     let cache = keep.then_some(SequenceCache { kind, shape, lengths, x: x_tm, sparse, h, c, gates, hp_n });
     SequenceOutput { outputs, h_last, c_last, cache }
+}
+
+/// [`forward_sequence`] for an LSTM's inference over a batch with the fused step product: x_tm is
+/// the input, time-major; `lengths` empty when every sequence is full length.
+fn forward_fused(product: &StepProduct<'_>, w: RecurrentWeights<'_>, shape: SequenceShape, x_tm: &[f32], lengths: &[usize], input: SequenceInput<'_>) -> SequenceOutput {
+    let SequenceShape { batch, steps, input: width, hidden } = shape;
+    let gh = 4 * hidden;
+    let bh = batch * hidden;
+    let initial = |state: &mut Scratch, given: &[f32]| if given.is_empty() { state[..bh].fill(0.0) } else { state[..bh].copy_from_slice(given) };
+    let mut h = Scratch::dirty((steps + 1) * bh);
+    initial(&mut h, input.h0);
+    let mut c = Scratch::dirty((steps + 1) * bh);
+    initial(&mut c, input.c0);
+    // One step's pre-activations, [B, G*H], reused.
+    let mut pre = Scratch::dirty(batch * gh);
+    let (h_all, c_all, pre_all) = (Disjoint::new(&mut h), Disjoint::new(&mut c), Disjoint::new(&mut pre));
+    // SAFETY: as in forward_sequence: step t of a block reads its samples' h_{t-1} and c_{t-1}
+    // (finished before their step t starts) and writes only its units' columns of its samples'
+    // pre-activations and their values of h_t and c_t; the blocks running at once are disjoint.
+    product.for_each_step_block(steps, |t, rows, units| unsafe {
+        let (first, m, n) = (rows.start * hidden, rows.len(), units.len());
+        let h_prev = h_all.view(t * bh + first, m * hidden);
+        let c_prev = c_all.view(t * bh + first, m * hidden);
+        let x = &x_tm[(t * batch + rows.start) * width..(t * batch + rows.end) * width];
+        product.block_fused(h_prev, x, CPtr(pre_all.ptr().0.add(rows.start * gh)), m, units.clone());
+        for b in rows.clone() {
+            let (hs, local) = (b * hidden + units.start, (b - rows.start) * hidden + units.start);
+            let (h_out, c_out) = (h_all.part((t + 1) * bh + hs, n), c_all.part((t + 1) * bh + hs, n));
+            if !active(lengths, b, t) {
+                // Padding: the state is carried through unchanged.
+                h_out.copy_from_slice(&h_prev[local..local + n]);
+                c_out.copy_from_slice(&c_prev[local..local + n]);
+                continue;
+            }
+            let [i, f, g, o] = pre_all.gate_parts(b * gh, hidden, 4, &units);
+            lstm_infer([i, f, g, o], peephole_parts(w.peephole, hidden, &units), &c_prev[local..local + n], h_out, c_out);
+        }
+    });
+    let mut outputs = swap_batch_time(&h[bh..], steps, batch, hidden);
+    for (b, &len) in lengths.iter().enumerate() {
+        outputs[(b * steps + len) * hidden..(b + 1) * steps * hidden].fill(0.0);
+    }
+    SequenceOutput { outputs, h_last: h[steps * bh..].to_vec(), c_last: c[steps * bh..].to_vec(), cache: None }
 }
 
 /// The gradients flowing into a backward pass.

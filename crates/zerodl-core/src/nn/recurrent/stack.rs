@@ -7,7 +7,8 @@ use std::borrow::Cow;
 
 use super::cell::CellKind;
 use super::serving::ServingWeights;
-use super::sequence::{backward_sequence, forward_sequence, step_rows, RecurrentGrads, RecurrentWeights, SequenceCache, SequenceGradsIn, SequenceInput, SequenceShape};
+use super::step_product::FusedWeights;
+use super::sequence::{backward_sequence, forward_sequence_with, step_rows, RecurrentGrads, RecurrentWeights, SequenceCache, SequenceGradsIn, SequenceInput, SequenceShape};
 use crate::kernels::simd::{self, BinaryOp};
 use crate::nn::dropout::{apply_mask, DropoutStream};
 
@@ -128,8 +129,26 @@ pub fn stack_forward(
     lengths: Option<&[usize]>,
     init: Option<&State>,
     keep: bool,
+    dropout: Option<&mut DropoutStream>,
+    serving: &[ServingWeights],
+) -> StackOutput {
+    stack_forward_with(cfg, weights, x, shape, lengths, init, keep, dropout, serving, &[])
+}
+
+/// The same, with each unit's weights packed for inference over a batch (`fused`, one per unit,
+/// or empty: made per call where needed).
+#[allow(clippy::too_many_arguments)]
+pub(super) fn stack_forward_with(
+    cfg: &StackConfig,
+    weights: &[RecurrentWeights<'_>],
+    x: &[f32],
+    shape: SequenceShape,
+    lengths: Option<&[usize]>,
+    init: Option<&State>,
+    keep: bool,
     mut dropout: Option<&mut DropoutStream>,
     serving: &[ServingWeights],
+    fused: &[FusedWeights],
 ) -> StackOutput {
     let SequenceShape { batch, steps, hidden, .. } = shape;
     let (dirs, bh) = (cfg.directions(), batch * hidden);
@@ -163,7 +182,7 @@ pub fn stack_forward(
             let (h0, c0) = init.map_or((&[][..], &[][..]), |s| (step_rows(&s.h, u, bh, 0, bh), step_rows(&s.c, u, bh, 0, bh)));
             let out = match serving.get(u) {
                 Some(s) if batch == 1 && !keep => s.forward(xd, steps, lengths.map_or(steps, |l| l[0]), h0, c0, l + 1 < cfg.layers || cfg.sequences),
-                _ => forward_sequence(cfg.kind, weights[u], shape, SequenceInput { x: xd, h0, c0, lengths }, keep),
+                _ => forward_sequence_with(cfg.kind, weights[u], shape, SequenceInput { x: xd, h0, c0, lengths }, keep, fused.get(u)),
             };
             state.h[u * bh..(u + 1) * bh].copy_from_slice(&out.h_last);
             if lstm {

@@ -21,6 +21,9 @@ enum Kernel<'a> {
     PackedGates(Vec<PackedB>),
     /// Backward, likewise: W_hh packed once.
     Packed(PackedB),
+    /// Inference forward of a batch over several steps: per gate [W_hh; W_ih]^T packed once, and
+    /// b_ih + b_hh (G*H): a step's product is its whole pre-activations (see [`StepProduct::fused`]).
+    Fused(std::borrow::Cow<'a, FusedWeights>),
     /// Forward for one to three rows: matrix-vector products on the row-major W_hh (serving).
     Rows(&'a [f32]),
     /// The general GEMM over the whole step, outside the blocks (a single step, or a backward
@@ -62,6 +65,24 @@ impl<'a> StepProduct<'a> {
         Self::plan(kernel, gates, hidden, batch, true)
     }
 
+    /// Inference forward that folds the input projection into each step's product: C (batch x
+    /// G*H) = h_{t-1} W_hh^T + x_t W_ih^T + b_ih + b_hh, written by [`Self::block_fused`], with no
+    /// projection GEMM before the recurrence (whose [T*B, G*H] result, 4 MB for W5 at batch 64,
+    /// the steps then read back from memory) and no bias copied into C first. `None` where the
+    /// batch is too small for packed weights (as [`Self::forward`] decides).
+    /// Whether [`Self::fused`] runs a batch of this size.
+    pub fn fuses(steps: usize, batch: usize) -> bool {
+        batch > gemv::MAX_ROWS && steps > 1 && batch >= PACK_FROM_BATCH
+    }
+
+    pub fn fused(packed: std::borrow::Cow<'a, FusedWeights>, steps: usize, batch: usize) -> Option<StepProduct<'a>> {
+        if !Self::fuses(steps, batch) {
+            return None;
+        }
+        let (gates, hidden) = (packed.per_gate.len(), packed.hidden);
+        Some(Self::plan(Kernel::Fused(packed), gates, hidden, batch, true))
+    }
+
     /// Backward: C (batch x H) += dG_t (batch x G*H) W_hh. `split_rows`: whether the threads may
     /// split the batch (not when they would add into a shared gradient, e.g. the peepholes').
     pub fn backward(w_hh: &'a [f32], gates: usize, hidden: usize, steps: usize, batch: usize, split_rows: bool) -> StepProduct<'a> {
@@ -75,12 +96,12 @@ impl<'a> StepProduct<'a> {
         let weights = gates * hidden * hidden;
         let (parallel, blocks_per_thread) = match kernel {
             // Two blocks per thread: a thread that gets less CPU takes fewer.
-            Kernel::PackedGates(_) | Kernel::Packed(_) => (batch * weights >= PARALLEL_THRESHOLD, 2),
+            Kernel::PackedGates(_) | Kernel::Packed(_) | Kernel::Fused(_) => (batch * weights >= PARALLEL_THRESHOLD, 2),
             // One fixed half of W_hh per thread, which then stays in that core's L2.
             Kernel::Rows(_) => (weights >= gemv::PARALLEL_FROM, 1),
             Kernel::Whole(_) => (false, 1),
         };
-        let packed = matches!(kernel, Kernel::PackedGates(_) | Kernel::Packed(_));
+        let packed = matches!(kernel, Kernel::PackedGates(_) | Kernel::Packed(_) | Kernel::Fused(_));
         let (block, by_samples, helpers) = if !parallel || threads < 2 {
             (hidden, false, 0)
         } else if packed && split_rows && batch >= SPLIT_ROWS_FROM * threads {
@@ -148,8 +169,50 @@ impl<'a> StepProduct<'a> {
                     gemv::columns(self.level, m, h, g * h + units.start, g * h + units.end, a, h, w, c, gh);
                 }
             }
-            Kernel::Whole(_) => {}
+            Kernel::Whole(_) | Kernel::Fused(_) => {}
         }
+    }
+
+    /// A fused kernel's block ([`Self::fused`]): C's columns `g*H + units` for every gate g of m
+    /// rows (row stride G*H) = the pre-activations from h (m rows of H) and x (m rows of the
+    /// input width). Nothing for other kernels.
+    ///
+    /// # Safety
+    /// As for [`Self::block`], and x holds m rows of the input width.
+    pub unsafe fn block_fused(&self, h: &[f32], x: &[f32], c: CPtr, m: usize, units: Range<usize>) {
+        let (gh, hd) = (self.gates * self.hidden, self.hidden);
+        let panels = units.start / PANEL..units.end.div_ceil(PANEL);
+        if let Kernel::Fused(f) = &self.kernel {
+            for (g, b) in f.per_gate.iter().enumerate() {
+                b.panels_range_fused(self.level, m, h, hd, hd, x, f.input, &f.bias[g * hd..(g + 1) * hd], CPtr(c.0.add(g * hd)), gh, panels.start, panels.end);
+            }
+        }
+    }
+}
+
+/// A layer's weights for [`StepProduct::fused`]: per gate [W_hh; W_ih]^T packed, and
+/// b_ih + b_hh. Made per call, or once and kept by the layer for its inference calls
+/// (layer.rs), like serving.rs's packing.
+#[derive(Clone)]
+pub struct FusedWeights {
+    per_gate: Vec<PackedB>,
+    bias: Vec<f32>,
+    input: usize,
+    hidden: usize,
+}
+
+impl FusedWeights {
+    pub fn new(w_hh: &[f32], w_ih: &[f32], b_ih: &[f32], b_hh: &[f32], gates: usize, hidden: usize, input: usize) -> FusedWeights {
+        let (hh, hd) = (hidden * hidden, hidden * input);
+        assert!(w_hh.len() == gates * hh && w_ih.len() == gates * hd && b_ih.len() == gates * hidden && b_hh.len() == gates * hidden, "fused weights: sizes disagree");
+        let per_gate = (0..gates).map(|g| PackedB::stacked_transposed(&[(&w_hh[g * hh..(g + 1) * hh], hidden), (&w_ih[g * hd..(g + 1) * hd], input)], hidden)).collect();
+        let bias = b_ih.iter().zip(b_hh).map(|(a, b)| a + b).collect();
+        FusedWeights { per_gate, bias, input, hidden }
+    }
+
+    /// Whether these are for a layer of this input width and size.
+    pub fn fits(&self, gates: usize, hidden: usize, input: usize) -> bool {
+        (self.per_gate.len(), self.hidden, self.input) == (gates, hidden, input)
     }
 }
 

@@ -231,7 +231,10 @@ fn packed_batches_match_samples_run_alone() {
         let run = |x: &[f32], batch: usize, lengths: &[usize]| forward_sequence(kind, l.weights(), l.shape(batch, steps), SequenceInput { x, lengths: Some(lengths), ..Default::default() }, true);
         let all = run(&x, batch, &lengths);
         let infer = forward_sequence(kind, l.weights(), l.shape(batch, steps), SequenceInput { x: &x, lengths: Some(&lengths), ..Default::default() }, false);
-        assert_eq!(infer.outputs, all.outputs, "{kind:?} batch {batch}: inference outputs");
+        // The LSTM's inference forms each step's input projection inside the step's product
+        // (step_product.rs's fused kernel): the same to rounding, not bit for bit.
+        assert!(infer.outputs.iter().zip(&all.outputs).all(|(a, b)| (a - b).abs() < 1e-5), "{kind:?} batch {batch}: inference outputs");
+        assert!(infer.h_last.iter().zip(&all.h_last).chain(infer.c_last.iter().zip(&all.c_last)).all(|(a, b)| (a - b).abs() < 1e-5), "{kind:?} batch {batch}: inference state");
         let g_all = backward_sequence(l.weights(), all.cache.as_ref().unwrap(), SequenceGradsIn { outputs: &u, ..Default::default() });
         let (mut w_hh_sum, mut w_ih_sum) = (vec![0.0f32; gh * hidden], vec![0.0f32; gh * input]);
         for b in 0..batch {
@@ -315,5 +318,30 @@ fn batch_time_swaps_round_trip() {
             assert_eq!(swapped[(b * outer + a) * width..][..width], src[(a * inner + b) * width..][..width]);
         }
         assert_eq!(sequence::swap_batch_time(&swapped, inner, outer, width), src);
+    }
+}
+
+/// The LSTM's inference over a batch (the fused step product) gives the training forward's
+/// outputs and final states to rounding: batches from 4 to 128, with and without padding and
+/// peepholes, ragged sizes (hidden 200, input 7), several threads' splits.
+#[test]
+fn fused_inference_matches_the_training_forward() {
+    for &(batch, hidden, input, lengths, peephole) in &[(4usize, 128usize, 16usize, false, false), (8, 200, 7, true, true), (16, 128, 16, true, false), (33, 64, 16, false, true), (64, 128, 16, true, false), (128, 32, 5, false, false)] {
+        let steps = 6;
+        let gh = 4 * hidden;
+        let (w_ih, w_hh, b_ih, b_hh) = (uniform_vec(gh * input, -0.3, 0.3, 1), uniform_vec(gh * hidden, -0.1, 0.1, 2), uniform_vec(gh, -0.3, 0.3, 3), uniform_vec(gh, -0.3, 0.3, 4));
+        let p = if peephole { uniform_vec(3 * hidden, -0.3, 0.3, 5) } else { Vec::new() };
+        let w = RecurrentWeights { w_ih: &w_ih, w_hh: &w_hh, b_ih: &b_ih, b_hh: &b_hh, peephole: &p };
+        let x = uniform_vec(batch * steps * input, -1.0, 1.0, 6);
+        let (h0, c0) = (uniform_vec(batch * hidden, -1.0, 1.0, 7), uniform_vec(batch * hidden, -1.0, 1.0, 8));
+        let lens: Vec<usize> = (0..batch).map(|b| steps - b % 4).collect();
+        let input_of = || SequenceInput { x: &x, h0: &h0, c0: &c0, lengths: lengths.then_some(lens.as_slice()) };
+        let shape = SequenceShape { batch, steps, input, hidden };
+        let train = forward_sequence(CellKind::Lstm, w, shape, input_of(), true);
+        let infer = forward_sequence(CellKind::Lstm, w, shape, input_of(), false);
+        for (what, a, b) in [("outputs", &infer.outputs, &train.outputs), ("h_n", &infer.h_last, &train.h_last), ("c_n", &infer.c_last, &train.c_last)] {
+            let worst = a.iter().zip(b.iter()).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
+            assert!(a.len() == b.len() && worst < 1e-5, "batch {batch} hidden {hidden}: {what} differ by {worst}");
+        }
     }
 }
