@@ -84,7 +84,7 @@ describe('model files', () => {
 
   it('a file opens as a state_dict (header: PyTorch names, float32, metadata)', async () => {
     const model = MODELS.mlp!.make();
-    const bytes = model.toBuffer();
+    const bytes = Buffer.from(model.toBuffer());
     const n = Number(bytes.readBigUInt64LE(0));
     const header = JSON.parse(bytes.subarray(8, 8 + n).toString()) as Record<string, { dtype: string; shape: number[] } & Record<string, string>>;
     const meta = header.__metadata__ as unknown as Record<string, string>;

@@ -92,7 +92,7 @@ class Unit {
     this.inputSize = this.config().inputSize;
   }
 
-  toBuffer(): Buffer {
+  toBuffer(): Uint8Array {
     return Buffer.from(callNative(() => this.#native.toFileBytes()));
   }
 
@@ -200,7 +200,7 @@ abstract class OneNeuron {
    * (an nn.Linear(inputSize, 1) state_dict, kept in float64 as the unit computes) and the
    * description in the metadata. `zerodl.loadModel(bytes)` reads it back.
    */
-  toBuffer(): Buffer {
+  toBuffer(): Uint8Array {
     return this.unit.toBuffer();
   }
 

@@ -133,8 +133,9 @@ export class Sequential implements FitTarget {
    * description in the metadata), for databases and object stores; `zerodl.loadModel(bytes)`
    * reads it back. `includeOptimizer: true` adds the optimizer's state and the dropout streams'
    * positions, so that training resumes exactly where it stopped (see `fit`'s `initialEpoch`).
+   * (A Node Buffer, typed as the Uint8Array it is so the typings need no Node types.)
    */
-  toBuffer(args: SaveArgs = {}): Buffer {
+  toBuffer(args: SaveArgs = {}): Uint8Array {
     const { includeOptimizer = false } = checkOptions('toBuffer()', args, ['includeOptimizer']);
     if (typeof includeOptimizer !== 'boolean') throw new InvalidArgumentError(`toBuffer() expects includeOptimizer to be true or false, got ${describe(includeOptimizer)}`);
     return Buffer.from(callNative(() => this.#native.toFileBytes(includeOptimizer)));
