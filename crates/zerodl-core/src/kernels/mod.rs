@@ -9,6 +9,7 @@ pub mod gate_tile_math;
 pub mod gate_tiles;
 pub mod gemm;
 pub mod gemv;
+pub mod lstm_tiles;
 pub mod packed_gemm;
 pub mod simd;
 pub mod transpose;

@@ -168,12 +168,13 @@ fn active(lengths: &[usize], b: usize, t: usize) -> bool {
 
 /// Runs the layer over a batch of sequences.
 pub fn forward_sequence(kind: CellKind, w: RecurrentWeights<'_>, shape: SequenceShape, input: SequenceInput<'_>, keep: bool) -> SequenceOutput {
-    forward_sequence_with(kind, w, shape, input, keep, None)
+    forward_sequence_with(kind, w, shape, input, keep, None, true)
 }
 
 /// The same, given the LSTM's weights packed for inference (`fused`, from the same weights),
-/// made otherwise when needed.
-pub(super) fn forward_sequence_with(kind: CellKind, w: RecurrentWeights<'_>, shape: SequenceShape, input: SequenceInput<'_>, keep: bool, fused: Option<&FusedWeights>) -> SequenceOutput {
+/// made otherwise when needed. Without `outputs` an LSTM's inference over a batch returns only the
+/// final states (outputs empty, as serving.rs's forward), keeping two rows of states in turn.
+pub(super) fn forward_sequence_with(kind: CellKind, w: RecurrentWeights<'_>, shape: SequenceShape, input: SequenceInput<'_>, keep: bool, fused: Option<&FusedWeights>, outputs: bool) -> SequenceOutput {
     let SequenceShape { batch, steps, input: width, hidden } = shape;
     let gh = kind.gates() * hidden;
     let (bh, rows) = (batch * hidden, batch * steps);
@@ -191,7 +192,7 @@ pub(super) fn forward_sequence_with(kind: CellKind, w: RecurrentWeights<'_>, sha
             None => Cow::Owned(FusedWeights::new(w.w_hh, w.w_ih, w.b_ih, w.b_hh, kind.gates(), hidden, width)),
         };
         let product = StepProduct::fused(packed, steps, batch).expect("fuses");
-        return forward_fused(&product, w, shape, &x_tm, &lengths, input);
+        return forward_fused(&product, w, shape, &x_tm, &lengths, input, outputs);
     }
     // Input projection of every step: XP = X W_ih^T + b_ih, [T*B, G*H].
     let xp = Projection::new(&x_tm, sparse.as_ref(), w.w_ih, w.b_ih, batch, rows, width);
@@ -293,30 +294,47 @@ pub(super) fn forward_sequence_with(kind: CellKind, w: RecurrentWeights<'_>, sha
 
 /// [`forward_sequence`] for an LSTM's inference over a batch with the fused step product: x_tm is
 /// the input, time-major; `lengths` empty when every sequence is full length.
-fn forward_fused(product: &StepProduct<'_>, w: RecurrentWeights<'_>, shape: SequenceShape, x_tm: &[f32], lengths: &[usize], input: SequenceInput<'_>) -> SequenceOutput {
+fn forward_fused(product: &StepProduct<'_>, w: RecurrentWeights<'_>, shape: SequenceShape, x_tm: &[f32], lengths: &[usize], input: SequenceInput<'_>, outputs: bool) -> SequenceOutput {
     let SequenceShape { batch, steps, input: width, hidden } = shape;
     let gh = 4 * hidden;
     let bh = batch * hidden;
     let initial = |state: &mut Scratch, given: &[f32]| if given.is_empty() { state[..bh].fill(0.0) } else { state[..bh].copy_from_slice(given) };
-    let mut h = Scratch::dirty((steps + 1) * bh);
+    // h keeps every step's row when they are the outputs; else, like c (which only the next
+    // step reads), two rows used in turn, which stay in cache (as serving.rs does).
+    let row = |t: usize| if outputs { t * bh } else { (t % 2) * bh };
+    let c_row = |t: usize| (t % 2) * bh;
+    let mut h = Scratch::dirty(if outputs { steps + 1 } else { 2 } * bh);
     initial(&mut h, input.h0);
-    let mut c = Scratch::dirty((steps + 1) * bh);
+    let mut c = Scratch::dirty(2 * bh);
     initial(&mut c, input.c0);
     // One step's pre-activations, [B, G*H], reused.
-    let mut pre = Scratch::dirty(batch * gh);
+    let mut pre = if product.lstm_tiles() { Scratch::empty() } else { Scratch::dirty(batch * gh) };
     let (h_all, c_all, pre_all) = (Disjoint::new(&mut h), Disjoint::new(&mut c), Disjoint::new(&mut pre));
     // SAFETY: as in forward_sequence: step t of a block reads its samples' h_{t-1} and c_{t-1}
     // (finished before their step t starts) and writes only its units' columns of its samples'
     // pre-activations and their values of h_t and c_t; the blocks running at once are disjoint.
+    let tiles = product.lstm_tiles();
     product.for_each_step_block(steps, |t, rows, units| unsafe {
         let (first, m, n) = (rows.start * hidden, rows.len(), units.len());
-        let h_prev = h_all.view(t * bh + first, m * hidden);
-        let c_prev = c_all.view(t * bh + first, m * hidden);
+        let h_prev = h_all.view(row(t) + first, m * hidden);
+        let c_prev = c_all.view(c_row(t) + first, m * hidden);
         let x = &x_tm[(t * batch + rows.start) * width..(t * batch + rows.end) * width];
+        if tiles {
+            // Product and gate math in registers (kernels/lstm_tiles.rs): h_t and c_t written
+            // for every row, then padding rows carry their state through.
+            let (h_next, c_next) = (row(t + 1) + first, c_row(t + 1) + first);
+            product.block_lstm(h_prev, c_prev, x, w.peephole, CPtr(h_all.ptr().at(h_next)), CPtr(c_all.ptr().at(c_next)), m, units.clone());
+            for b in rows.clone().filter(|&b| !active(lengths, b, t)) {
+                let (hs, local) = (b * hidden + units.start, (b - rows.start) * hidden + units.start);
+                h_all.part(row(t + 1) + hs, n).copy_from_slice(&h_prev[local..local + n]);
+                c_all.part(c_row(t + 1) + hs, n).copy_from_slice(&c_prev[local..local + n]);
+            }
+            return;
+        }
         product.block_fused(h_prev, x, CPtr(pre_all.ptr().0.add(rows.start * gh)), m, units.clone());
         for b in rows.clone() {
             let (hs, local) = (b * hidden + units.start, (b - rows.start) * hidden + units.start);
-            let (h_out, c_out) = (h_all.part((t + 1) * bh + hs, n), c_all.part((t + 1) * bh + hs, n));
+            let (h_out, c_out) = (h_all.part(row(t + 1) + hs, n), c_all.part(c_row(t + 1) + hs, n));
             if !active(lengths, b, t) {
                 // Padding: the state is carried through unchanged.
                 h_out.copy_from_slice(&h_prev[local..local + n]);
@@ -327,11 +345,14 @@ fn forward_fused(product: &StepProduct<'_>, w: RecurrentWeights<'_>, shape: Sequ
             lstm_infer([i, f, g, o], peephole_parts(w.peephole, hidden, &units), &c_prev[local..local + n], h_out, c_out);
         }
     });
-    let mut outputs = swap_batch_time(&h[bh..], steps, batch, hidden);
-    for (b, &len) in lengths.iter().enumerate() {
-        outputs[(b * steps + len) * hidden..(b + 1) * steps * hidden].fill(0.0);
+    let mut out = Vec::new();
+    if outputs {
+        out = swap_batch_time(&h[bh..], steps, batch, hidden);
+        for (b, &len) in lengths.iter().enumerate() {
+            out[(b * steps + len) * hidden..(b + 1) * steps * hidden].fill(0.0);
+        }
     }
-    SequenceOutput { outputs, h_last: h[steps * bh..].to_vec(), c_last: c[steps * bh..].to_vec(), cache: None }
+    SequenceOutput { outputs: out, h_last: h[row(steps)..row(steps) + bh].to_vec(), c_last: c[c_row(steps)..c_row(steps) + bh].to_vec(), cache: None }
 }
 
 /// The gradients flowing into a backward pass.

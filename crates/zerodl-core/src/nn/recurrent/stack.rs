@@ -182,7 +182,7 @@ pub(super) fn stack_forward_with(
             let (h0, c0) = init.map_or((&[][..], &[][..]), |s| (step_rows(&s.h, u, bh, 0, bh), step_rows(&s.c, u, bh, 0, bh)));
             let out = match serving.get(u) {
                 Some(s) if batch == 1 && !keep => s.forward(xd, steps, lengths.map_or(steps, |l| l[0]), h0, c0, l + 1 < cfg.layers || cfg.sequences),
-                _ => forward_sequence_with(cfg.kind, weights[u], shape, SequenceInput { x: xd, h0, c0, lengths }, keep, fused.get(u)),
+                _ => forward_sequence_with(cfg.kind, weights[u], shape, SequenceInput { x: xd, h0, c0, lengths }, keep, fused.get(u), keep || l + 1 < cfg.layers || cfg.sequences),
             };
             state.h[u * bh..(u + 1) * bh].copy_from_slice(&out.h_last);
             if lstm {

@@ -10,6 +10,7 @@ use std::marker::PhantomData;
 use std::ops::Range;
 
 use crate::kernels::gemm::{sgemm, Operand, PARALLEL_THRESHOLD};
+use crate::kernels::lstm_tiles::LstmTiles;
 use crate::kernels::packed_gemm::{PackedB, PANEL};
 use crate::kernels::simd::{self, Level};
 use crate::kernels::{gemv, CPtr};
@@ -36,6 +37,11 @@ const PACK_FROM_BATCH: usize = 4;
 
 /// Fewest samples per thread for the threads to split a batch by samples rather than by units.
 const SPLIT_ROWS_FROM: usize = 8;
+
+/// Samples per block of an LSTM inference forward with AVX-512 split by samples: each tile of
+/// weights a step streams from L2 then serves this many rows from L1 (kernels/lstm_tiles.rs:
+/// 6 + 5 + 5), and a batch of 64 makes four blocks for two threads.
+const FUSED_ROWS: usize = 16;
 
 pub(super) struct StepProduct<'a> {
     kernel: Kernel<'a>,
@@ -79,7 +85,7 @@ impl<'a> StepProduct<'a> {
         if !Self::fuses(steps, batch) {
             return None;
         }
-        let (gates, hidden) = (packed.per_gate.len(), packed.hidden);
+        let (gates, hidden) = (packed.gates, packed.hidden);
         Some(Self::plan(Kernel::Fused(packed), gates, hidden, batch, true))
     }
 
@@ -125,7 +131,17 @@ impl<'a> StepProduct<'a> {
         if self.helpers == 0 {
             (0..steps).for_each(|t| (0..blocks).for_each(|i| f(t, 0..self.batch, units(i))));
         } else if self.by_samples {
-            parallel::team::for_each_range(self.batch, true, 1, |rows| (0..steps).for_each(|t| f(t, rows.clone(), 0..self.hidden)));
+            if self.lstm_tiles() {
+                // AVX-512 inference: blocks of about FUSED_ROWS samples, taken in turn by
+                // whichever thread is free, so that a thread slowed by a busy neighbour takes
+                // fewer (with one block per thread the other waited for it at the end). Not for
+                // the packed GEMM's tiles, which stream the weights from L2 once per 6 rows.
+                let blocks = (self.batch / FUSED_ROWS).max(self.helpers + 1).min(self.batch);
+                let rows = |i: usize| i * self.batch / blocks..(i + 1) * self.batch / blocks;
+                parallel::team::for_each_block(self.helpers, blocks, |i| (0..steps).for_each(|t| f(t, rows(i), 0..self.hidden)));
+            } else {
+                parallel::team::for_each_range(self.batch, true, 1, |rows| (0..steps).for_each(|t| f(t, rows.clone(), 0..self.hidden)));
+            }
         } else {
             parallel::team::for_each_phase_block(self.helpers, steps, blocks, |t, i| f(t, 0..self.batch, units(i)));
         }
@@ -173,6 +189,32 @@ impl<'a> StepProduct<'a> {
         }
     }
 
+    /// Whether [`Self::block_lstm`] runs the whole step (product and gate math) of a block (else
+    /// [`Self::block_fused`] forms its pre-activations).
+    pub fn lstm_tiles(&self) -> bool {
+        matches!(&self.kernel, Kernel::Fused(f) if f.tiles.is_some())
+    }
+
+    /// A whole LSTM step of a block with [`Self::lstm_tiles`]: from m rows of h_{t-1}, c_{t-1}
+    /// (row stride H) and x (rows of the input width) writes the block's units of m rows of h_t
+    /// and c_t (row stride H). `peephole`: 3 x H, or empty.
+    ///
+    /// # Safety
+    /// As for [`Self::block`]: the pointers cover m rows; no other thread touches the written
+    /// units of those rows meanwhile.
+    #[allow(clippy::too_many_arguments)]
+    pub unsafe fn block_lstm(&self, h_prev: &[f32], c_prev: &[f32], x: &[f32], peephole: &[f32], h: CPtr, c: CPtr, m: usize, units: Range<usize>) {
+        if let Kernel::Fused(f) = &self.kernel {
+            let tiles = f.tiles.as_ref().expect("lstm tiles");
+            let (hd, d) = (tiles.hidden(), tiles.input());
+            assert!(h_prev.len() >= m * hd && c_prev.len() >= m * hd && x.len() >= m * d, "lstm step: a buffer is too short");
+            #[cfg(target_arch = "x86_64")]
+            tiles.step(m, units, h_prev.as_ptr(), c_prev.as_ptr(), x.as_ptr(), peephole, h.0, c.0);
+            #[cfg(not(target_arch = "x86_64"))]
+            let _ = (peephole, h, c, units);
+        }
+    }
+
     /// A fused kernel's block ([`Self::fused`]): C's columns `g*H + units` for every gate g of m
     /// rows (row stride G*H) = the pre-activations from h (m rows of H) and x (m rows of the
     /// input width). Nothing for other kernels.
@@ -195,7 +237,11 @@ impl<'a> StepProduct<'a> {
 /// (layer.rs), like serving.rs's packing.
 #[derive(Clone)]
 pub struct FusedWeights {
+    /// Per gate [W_hh; W_ih]^T (empty where `tiles` serve).
     per_gate: Vec<PackedB>,
+    /// With AVX-512, an LSTM's product and gate math in one tile (kernels/lstm_tiles.rs).
+    tiles: Option<LstmTiles>,
+    gates: usize,
     bias: Vec<f32>,
     input: usize,
     hidden: usize,
@@ -205,14 +251,18 @@ impl FusedWeights {
     pub fn new(w_hh: &[f32], w_ih: &[f32], b_ih: &[f32], b_hh: &[f32], gates: usize, hidden: usize, input: usize) -> FusedWeights {
         let (hh, hd) = (hidden * hidden, hidden * input);
         assert!(w_hh.len() == gates * hh && w_ih.len() == gates * hd && b_ih.len() == gates * hidden && b_hh.len() == gates * hidden, "fused weights: sizes disagree");
+        if gates == 4 && input > 0 && simd::level() != Level::Scalar && simd::avx512() {
+            let tiles = LstmTiles::new(w_hh, w_ih, b_ih, b_hh, hidden, input);
+            return FusedWeights { per_gate: Vec::new(), tiles: Some(tiles), gates, bias: Vec::new(), input, hidden };
+        }
         let per_gate = (0..gates).map(|g| PackedB::stacked_transposed(&[(&w_hh[g * hh..(g + 1) * hh], hidden), (&w_ih[g * hd..(g + 1) * hd], input)], hidden)).collect();
         let bias = b_ih.iter().zip(b_hh).map(|(a, b)| a + b).collect();
-        FusedWeights { per_gate, bias, input, hidden }
+        FusedWeights { per_gate, tiles: None, gates, bias, input, hidden }
     }
 
     /// Whether these are for a layer of this input width and size.
     pub fn fits(&self, gates: usize, hidden: usize, input: usize) -> bool {
-        (self.per_gate.len(), self.hidden, self.input) == (gates, hidden, input)
+        (self.gates, self.hidden, self.input) == (gates, hidden, input)
     }
 }
 

@@ -339,6 +339,10 @@ fn fused_inference_matches_the_training_forward() {
         let shape = SequenceShape { batch, steps, input, hidden };
         let train = forward_sequence(CellKind::Lstm, w, shape, input_of(), true);
         let infer = forward_sequence(CellKind::Lstm, w, shape, input_of(), false);
+        // Without outputs (a last layer returning its final state), the same final states, from
+        // two rows of states used in turn.
+        let last = sequence::forward_sequence_with(CellKind::Lstm, w, shape, input_of(), false, None, false);
+        assert!(last.outputs.is_empty() && last.h_last == infer.h_last && last.c_last == infer.c_last, "batch {batch}: final states without outputs");
         for (what, a, b) in [("outputs", &infer.outputs, &train.outputs), ("h_n", &infer.h_last, &train.h_last), ("c_n", &infer.c_last, &train.c_last)] {
             let worst = a.iter().zip(b.iter()).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
             assert!(a.len() == b.len() && worst < 1e-5, "batch {batch} hidden {hidden}: {what} differ by {worst}");
