@@ -148,10 +148,12 @@ export class Batcher {
       if (owned) own.push(input);
       const request: Request = { id: this.#stats.submitted++, input, lengths, own, rows: input.shape[0] ?? 0, key: this.#key(input, lengths), solo: false, resolve, reject };
       const straightOut = !this.#inFlight && this.#timer === undefined && this.#queue.length === 0 && !(this.#maxWaitMs > 0 && this.#gathers(request));
-      if (!straightOut && !owned) {
-        // It waits: hold the data through a handle of our own (same data, no copy), so that the
-        // caller may dispose its tensor once predictAsync has been called, as without batching.
-        request.input = new Tensor(callNative(() => input.native.reshape([...input.shape])));
+      if (!straightOut) {
+        // It waits: hold a copy of the values, so that the caller may dispose its tensor once
+        // predictAsync has been called, as without batching. A values-backed tensor: joining a
+        // batch reads the values with no native call, and only a call that runs alone makes a
+        // native handle.
+        request.input = new Tensor({ shape: [...input.shape], values: input.toFloat32Array() });
         own.push(request.input);
       }
       this.#queue.push(request);
