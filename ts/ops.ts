@@ -6,7 +6,7 @@ import { awaitNative, callNative, InvalidArgumentError } from './errors.js';
 import { native } from './native.js';
 import { full, Tensor, tensorArg } from './tensor.js';
 import { describe } from './util/describe.js';
-import { checkOptions } from './util/options.js';
+import { booleanOption, checkOptions } from './util/options.js';
 
 /** Options for {@link matmul}. */
 export interface MatmulOptions {
@@ -34,10 +34,8 @@ export async function matmulAsync(a: Tensor, b: Tensor, options: MatmulOptions =
 
 function matmulArgs(where: string, a: unknown, b: unknown, options: MatmulOptions): [Tensor, Tensor, boolean, boolean] {
   const { transposeA = false, transposeB = false } = checkOptions(where, options, ['transposeA', 'transposeB']);
-  for (const [name, flag] of [['transposeA', transposeA], ['transposeB', transposeB]] as const) {
-    if (typeof flag !== 'boolean') throw new InvalidArgumentError(`${where} expects ${name} to be true or false, got ${describe(flag)}`);
-  }
-  return [tensorArg(where, 'a', a), tensorArg(where, 'b', b), transposeA, transposeB];
+  const flags = [booleanOption(where, 'transposeA', transposeA, false), booleanOption(where, 'transposeB', transposeB, false)] as const;
+  return [tensorArg(where, 'a', a), tensorArg(where, 'b', b), ...flags];
 }
 
 type Operand = Tensor | number;
@@ -124,7 +122,6 @@ export interface SumOptions {
 export function sum(x: Tensor, axis?: number, options: SumOptions = {}): Tensor {
   const t = tensorArg('sum()', 'x', x);
   const a = axis === undefined ? undefined : axisArg('sum()', axis, t);
-  const { keepDims = false } = checkOptions('sum()', options, ['keepDims']);
-  if (typeof keepDims !== 'boolean') throw new InvalidArgumentError(`sum() expects keepDims to be true or false, got ${describe(keepDims)}`);
+  const keepDims = booleanOption('sum()', 'keepDims', checkOptions('sum()', options, ['keepDims']).keepDims, false);
   return new Tensor(callNative(() => native.sum(t.native, a, keepDims)));
 }

@@ -28,7 +28,7 @@ import { evaluateNative, fitLoop, type FitTarget, type ModelFitArgs } from '../t
 import { lengthsTensor, type SequenceArgs } from '../training/sequence-lengths.js';
 import { describe } from '../util/describe.js';
 import { toJson } from '../util/json.js';
-import { checkOptions, countOption, seedOption } from '../util/options.js';
+import { booleanOption, checkOptions, countOption, seedOption } from '../util/options.js';
 import { range } from '../util/shuffle.js';
 import { Batcher, type BatchingOptions, type BatchingStats } from '../serving/batcher.js';
 import { exportModelOnnx, modelToOnnx, type OnnxExportOptions } from '../interchange/onnx/export.js';
@@ -136,9 +136,7 @@ export class Sequential implements FitTarget {
    * (A Node Buffer, typed as the Uint8Array it is so the typings need no Node types.)
    */
   toBuffer(args: SaveArgs = {}): Uint8Array {
-    const { includeOptimizer = false } = checkOptions('toBuffer()', args, ['includeOptimizer']);
-    if (typeof includeOptimizer !== 'boolean') throw new InvalidArgumentError(`toBuffer() expects includeOptimizer to be true or false, got ${describe(includeOptimizer)}`);
-    return Buffer.from(callNative(() => this.#native.toFileBytes(includeOptimizer)));
+    return this.#fileBytes('toBuffer()', args);
   }
 
   /**
@@ -150,9 +148,14 @@ export class Sequential implements FitTarget {
    */
   async save(path: string, args: SaveArgs = {}): Promise<void> {
     checkPath('save()', path);
-    const { includeOptimizer = false } = checkOptions('save()', args, ['includeOptimizer']);
-    if (typeof includeOptimizer !== 'boolean') throw new InvalidArgumentError(`save() expects includeOptimizer to be true or false, got ${describe(includeOptimizer)}`);
-    await writeFileAtomic('save()', path, new Uint8Array(callNative(() => this.#native.toFileBytes(includeOptimizer))));
+    await writeFileAtomic('save()', path, this.#fileBytes('save()', args));
+  }
+
+  /** The model file's bytes for `toBuffer` and `save` (a Buffer over the native copy). */
+  #fileBytes(where: string, args: SaveArgs): Buffer {
+    const { includeOptimizer } = checkOptions(where, args, ['includeOptimizer']);
+    const withOptimizer = booleanOption(where, 'includeOptimizer', includeOptimizer, false);
+    return Buffer.from(callNative(() => this.#native.toFileBytes(withOptimizer)));
   }
 
   /**
@@ -166,8 +169,7 @@ export class Sequential implements FitTarget {
    */
   async loadStateDict(source: string | Uint8Array | ArrayBuffer | Record<string, Tensor>, args: { strict?: boolean } = {}): Promise<{ missingKeys: string[]; unexpectedKeys: string[] }> {
     const where = 'loadStateDict()';
-    const { strict = true } = checkOptions(where, args, ['strict']);
-    if (typeof strict !== 'boolean') throw new InvalidArgumentError(`${where} expects strict to be true or false, got ${describe(strict)}`);
+    const strict = booleanOption(where, 'strict', checkOptions(where, args, ['strict']).strict, true);
     let report: StateDictReport;
     if (typeof source === 'string' || source instanceof Uint8Array || source instanceof ArrayBuffer) {
       const { bytes, name } = await readSource(where, source);

@@ -8,7 +8,7 @@ import { native, type NativeModel } from '../native.js';
 import { lengthsTensor, type SequenceLengths } from './sequence-lengths.js';
 import { Tensor, toTensor, type TensorLike } from '../tensor.js';
 import { describe } from '../util/describe.js';
-import { checkOptions, countOption, seedOption } from '../util/options.js';
+import { booleanOption, checkOptions, countOption, seedOption } from '../util/options.js';
 import { mulberry32, range, shuffleInPlace } from '../util/shuffle.js';
 import { CallbackList, History, type Callback, type Logs, type TrainingTarget } from './callbacks.js';
 import { progressLogger } from './progress.js';
@@ -70,7 +70,7 @@ const FIT_KEYS = ['epochs', 'initialEpoch', 'batchSize', 'shuffle', 'seed', 'val
 /** The options' types, before any work. */
 function checkFitArgs(args: ModelFitArgs): void {
   const { shuffle, seed, validationSplit, validationData, signal } = args;
-  if (shuffle !== undefined && typeof shuffle !== 'boolean') throw new InvalidArgumentError(`fit() expects shuffle to be true or false, got ${describe(shuffle)}`);
+  booleanOption('fit()', 'shuffle', shuffle, true);
   seedOption('fit()', seed);
   if (validationSplit !== undefined && !(typeof validationSplit === 'number' && validationSplit >= 0 && validationSplit < 1)) {
     throw new InvalidArgumentError(`fit() expects validationSplit to be a number in [0, 1), got ${describe(validationSplit)}`);

@@ -4,7 +4,7 @@
  * a run killed mid-save still leaves the last good checkpoint.
  */
 import { InvalidArgumentError } from '../errors.js';
-import { checkOptions } from '../util/options.js';
+import { booleanOption, checkOptions } from '../util/options.js';
 import { describe } from '../util/describe.js';
 import type { Callback, Logs, TrainingTarget } from './callbacks.js';
 import { resolveMode } from './monitor.js';
@@ -52,17 +52,15 @@ export class ModelCheckpoint implements Callback {
   constructor(args: ModelCheckpointArgs) {
     if (args === undefined) fail("an options object with path, e.g. { path: 'model.safetensors' }", args);
     checkOptions('modelCheckpoint()', args, KEYS);
-    const { path, monitor = 'val_loss', saveBestOnly = false, mode = 'auto', includeOptimizer = false } = args;
+    const { path, monitor = 'val_loss', mode = 'auto' } = args;
     if (typeof path !== 'string' || path === '') fail('path to be a file path (a non-empty string)', path);
     if (typeof monitor !== 'string' || monitor === '') fail('monitor to be a metric name such as "val_loss"', monitor);
-    if (typeof saveBestOnly !== 'boolean') fail('saveBestOnly to be true or false', saveBestOnly);
     if (mode !== 'auto' && mode !== 'min' && mode !== 'max') fail('mode to be "auto", "min" or "max"', mode);
-    if (typeof includeOptimizer !== 'boolean') fail('includeOptimizer to be true or false', includeOptimizer);
     this.path = path;
     this.monitor = monitor;
-    this.saveBestOnly = saveBestOnly;
+    this.saveBestOnly = booleanOption('modelCheckpoint()', 'saveBestOnly', args.saveBestOnly, false);
     this.mode = resolveMode(monitor, mode);
-    this.includeOptimizer = includeOptimizer;
+    this.includeOptimizer = booleanOption('modelCheckpoint()', 'includeOptimizer', args.includeOptimizer, false);
     this.onTrainBegin();
   }
 

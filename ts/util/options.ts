@@ -54,6 +54,13 @@ export function seedOption(where: string, seed: unknown): number | undefined {
   return seed as number | undefined;
 }
 
+/** A flag option: true or false, `fallback` when not given. */
+export function booleanOption(where: string, name: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw new InvalidArgumentError(`${where} expects ${name} to be true or false, got ${describe(value)}`);
+  return value;
+}
+
 /** A count option (epochs, batchSize...): an integer from `min` to 2^32 - 1 (the native side's u32). */
 export function countOption(where: string, name: string, value: unknown, min: number): number {
   if (!Number.isInteger(value) || (value as number) < min || (value as number) > 2 ** 32 - 1) {

@@ -19,7 +19,8 @@ use std::collections::{BTreeSet, HashMap};
 use serde::{Deserialize, Serialize};
 
 use super::safetensors_file::{bad_file, write, Entry, File, Values};
-use crate::nn::perceptron::{Perceptron, UnitConfig};
+use crate::nn::config::SEQUENTIAL_FORMAT;
+use crate::nn::perceptron::{Perceptron, UnitConfig, UNIT_FORMAT};
 use crate::nn::{Sequential, SequentialConfig};
 use crate::{json, memory, Error, ErrorKind, Result};
 
@@ -86,17 +87,16 @@ pub fn save_unit(unit: &Perceptron) -> Result<Vec<u8>> {
     write(&entries, metadata(unit.config().to_json(), None))
 }
 
-/// The description in a model file's metadata, after checking the file's structure, format and
-/// version (not yet the description itself).
-pub fn description(bytes: &[u8], source: &str) -> Result<serde_json::Value> {
-    description_of(&File::read(bytes, source)?)
+/// The kind of model a file holds: its description's format ("zerodl.sequential", "zerodl.unit"),
+/// after checking the file's structure, format and version (not yet the description itself).
+pub fn model_format(bytes: &[u8], source: &str) -> Result<String> {
+    Ok(format_of(&description_of(&File::read(bytes, source)?)?).to_string())
 }
 
-/// The kind of model a file holds: its description's format ("zerodl.sequential", "zerodl.unit").
-pub fn model_format(bytes: &[u8], source: &str) -> Result<String> {
-    let description = description(bytes, source)?;
-    let format = description.get("format").and_then(|f| f.as_str()).unwrap_or(crate::nn::config::SEQUENTIAL_FORMAT);
-    Ok(format.to_string())
+/// A description's format; a description without one is read as a sequential model's (whose
+/// reader then says what is missing).
+fn format_of(description: &serde_json::Value) -> &str {
+    description.get("format").and_then(|f| f.as_str()).unwrap_or(SEQUENTIAL_FORMAT)
 }
 
 fn description_of(file: &File<'_>) -> Result<serde_json::Value> {
@@ -122,12 +122,11 @@ fn description_of(file: &File<'_>) -> Result<serde_json::Value> {
 pub fn load(bytes: &[u8], source: &str, seed: u64) -> Result<LoadedModel> {
     let file = File::read(bytes, source)?;
     let description = description_of(&file)?;
-    let kind = description.get("format").and_then(|f| f.as_str()).unwrap_or_default().to_string();
     // The model is built under a budget the file's own size sets: values and gradients (twice
     // the tensor bytes) and a little for the rest. Optimizer state comes on top when present.
     let budget = bytes.len().saturating_mul(3).saturating_add(1 << 16);
-    let built = memory::within_budget(budget, || match kind.as_str() {
-        "zerodl.unit" => {
+    let built = memory::within_budget(budget, || match format_of(&description) {
+        UNIT_FORMAT => {
             let config = UnitConfig::from_json(&description, "the description")?;
             Ok(LoadedModel::Unit(Perceptron::from_config(&config)?))
         }

@@ -96,11 +96,6 @@ impl<'data> File<'data> {
         self.tensors.tensors().into_iter().map(|(n, _)| n).collect()
     }
 
-    /// Total bytes of tensor data.
-    pub fn data_bytes(&self) -> usize {
-        self.tensors.tensors().iter().map(|(_, v)| v.data().len()).sum()
-    }
-
     pub fn shape(&self, name: &str) -> Option<Vec<usize>> {
         self.tensors.tensor(name).ok().map(|t| t.shape().to_vec())
     }
