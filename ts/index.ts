@@ -17,7 +17,7 @@ export * as optimizers from './optimizers.js';
 export type { AdamArgs, OptimizerConfig, OptimizerName, SgdArgs } from './optimizers.js';
 export type { LossName } from './losses.js';
 export { Sequential } from './models/sequential.js';
-export type { ActivationName, BaseLayerArgs, DenseLayerArgs, DropoutLayerArgs, EmbeddingLayerArgs, InitializerName, InputShape, LayerConfig, LstmLayerArgs, RecurrentKind, RecurrentLayerArgs, RecurrentState, SimpleRnnLayerArgs } from './layers/index.js';
+export type { ActivationName, BaseLayerArgs, BatchNormalizationLayerArgs, Conv1dLayerArgs, Conv2dLayerArgs, ConvActivationName, DataFormat, DenseLayerArgs, GlobalPoolLayerArgs, Padding2d, Pool2dLayerArgs, ReshapeLayerArgs, Size2d, DropoutLayerArgs, EmbeddingLayerArgs, InitializerName, InputShape, LayerConfig, LstmLayerArgs, RecurrentKind, RecurrentLayerArgs, RecurrentState, SimpleRnnLayerArgs } from './layers/index.js';
 export type { EvaluateArgs, ModelCompileArgs, SequentialArgs, SequentialConfig, TrainingConfig } from './models/sequential.js';
 export type { SequenceArgs, SequenceLengths } from './training/sequence-lengths.js';
 export type { OnnxExportOptions } from './interchange/onnx/export.js';

@@ -18,7 +18,7 @@ export type InputShape = (number | null)[];
 
 /** A layer's full description, as `layer.config` and `model.toJSON().layers` give it. */
 export interface LayerConfig {
-  /** The layer kind: 'dense', 'dropout', 'embedding', 'simpleRNN', 'lstm', 'gru'. */
+  /** The layer kind: 'dense', 'dropout', 'embedding', 'simpleRNN', 'lstm', 'gru', 'conv2d', 'conv1d', 'maxPool2d', 'avgPool2d', 'globalAveragePool2d', 'flatten', 'reshape', 'batchNormalization'. */
   kind: string;
   /** Unique in its model (`<kind>_<index>` unless given). */
   name?: string;

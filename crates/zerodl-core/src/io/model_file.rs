@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use super::safetensors_file::{bad_file, write, Entry, File, Values};
 use crate::nn::config::SEQUENTIAL_FORMAT;
 use crate::nn::perceptron::{Perceptron, UnitConfig, UNIT_FORMAT};
-use crate::nn::{Sequential, SequentialConfig};
+use crate::nn::{Param, Sequential, SequentialConfig};
 use crate::{json, memory, Error, ErrorKind, Result};
 
 pub const FILE_FORMAT: &str = "zerodl.model";
@@ -68,8 +68,10 @@ pub fn save_sequential(model: &mut Sequential, include_training: bool) -> Result
     let mut training = None;
     if include_training {
         let optimizer = model.optimizer().ok_or_else(|| Error::invalid_argument("includeOptimizer needs a compiled model (there is no optimizer state to save): call compile() first, or save without it"))?;
+        // The optimizer's state follows the trainable parameters only.
+        let trainable: Vec<&(String, &Param)> = params.iter().filter(|(_, p)| p.trainable).collect();
         for buffer in optimizer.state() {
-            let (name, p) = &params[buffer.param];
+            let (name, p) = trainable[buffer.param];
             entries.push(Entry { name: format!("{OPTIMIZER_PREFIX}{name}.{}", buffer.name), shape: p.shape.clone(), values: Values::F32(buffer.values) });
         }
         training = Some(serde_json::to_string(&TrainingState { steps: optimizer.steps(), dropout }).unwrap_or_default());
@@ -162,7 +164,9 @@ fn fill_sequential(model: &mut Sequential, file: &File<'_>) -> Result<()> {
         (Some(_), None) => return Err(bad_file(file.source(), "has a training state but its description has no training configuration")),
         _ => &[],
     };
-    for (name, _) in &shapes {
+    // The optimizer's state follows the trainable parameters only.
+    let trainable: Vec<(String, Vec<usize>)> = model.named_params().into_iter().filter(|(_, p)| p.trainable).map(|(n, p)| (n, p.shape.clone())).collect();
+    for (name, _) in &trainable {
         expected.extend(buffer_names.iter().map(|b| format!("{OPTIMIZER_PREFIX}{name}.{b}")));
     }
     check_names(file, &expected)?;
@@ -182,9 +186,9 @@ fn fill_sequential(model: &mut Sequential, file: &File<'_>) -> Result<()> {
                 _ => return Err(bad_file(file.source(), format!("has a training state whose dropout streams do not match the layers of its description ({:?} for layer {})", position, l.config().name().unwrap_or_default()))),
             }
         }
-        let sizes: Vec<usize> = shapes.iter().map(|(_, s)| s.iter().product()).collect();
+        let sizes: Vec<usize> = trainable.iter().map(|(_, s)| s.iter().product()).collect();
         let optimizer = model.optimizer_mut().ok_or_else(|| bad_file(file.source(), "has a training state but no training configuration"))?;
-        optimizer.restore(state.steps, &sizes, |param, buffer| file.f32s(&format!("{OPTIMIZER_PREFIX}{}.{buffer}", shapes[param].0), Some(&shapes[param].1)))?;
+        optimizer.restore(state.steps, &sizes, |param, buffer| file.f32s(&format!("{OPTIMIZER_PREFIX}{}.{buffer}", trainable[param].0), Some(&trainable[param].1)))?;
     }
     Ok(())
 }

@@ -117,6 +117,34 @@ pub fn sgemm(
     sgemm_with(backend(), m, n, k, alpha, a, b, beta, c, ldc)
 }
 
+/// [`sgemm`] on the calling thread whatever the size: for kernels that share their work
+/// between threads themselves (a convolution's tiles), so a product inside one of their blocks
+/// never tries to spread again.
+#[allow(clippy::too_many_arguments)]
+pub fn sgemm_serial(m: usize, n: usize, k: usize, alpha: f32, a: Operand<'_>, b: Operand<'_>, beta: f32, c: &mut [f32], ldc: usize) {
+    if let Some(p) = checked_problem(m, n, k, alpha, a, b, beta, c, ldc) {
+        // SAFETY: `checked_problem` proved every index in bounds; `c` is exclusively borrowed.
+        unsafe { gemm_crate(p, false) }
+    }
+}
+
+/// The product after checking its operands (panics on a caller's bug); `None` when there is
+/// nothing to multiply (an empty C, or k = 0, where C is just scaled by beta).
+#[allow(clippy::too_many_arguments)]
+fn checked_problem<'a>(m: usize, n: usize, k: usize, alpha: f32, a: Operand<'a>, b: Operand<'a>, beta: f32, c: &mut [f32], ldc: usize) -> Option<Problem<'a>> {
+    a.check(m, k, "A");
+    b.check(k, n, "B");
+    if m == 0 || n == 0 {
+        return None;
+    }
+    assert!(ldc >= n && c.len() >= (m - 1) * ldc + n, "sgemm: C is too small");
+    if k == 0 {
+        scale_c(m, n, beta, c, ldc);
+        return None;
+    }
+    Some(Problem { m, n, k, alpha, a, b, beta, c: CPtr(c.as_mut_ptr()), ldc })
+}
+
 /// [`sgemm`] on an explicit backend (for the comparison benchmark and tests).
 #[allow(clippy::too_many_arguments)]
 pub fn sgemm_with(
@@ -131,17 +159,7 @@ pub fn sgemm_with(
     c: &mut [f32],
     ldc: usize,
 ) {
-    a.check(m, k, "A");
-    b.check(k, n, "B");
-    if m == 0 || n == 0 {
-        return;
-    }
-    assert!(ldc >= n && c.len() >= (m - 1) * ldc + n, "sgemm: C is too small");
-    if k == 0 {
-        scale_c(m, n, beta, c, ldc);
-        return;
-    }
-    let p = Problem { m, n, k, alpha, a, b, beta, c: CPtr(c.as_mut_ptr()), ldc };
+    let Some(p) = checked_problem(m, n, k, alpha, a, b, beta, c, ldc) else { return };
     let parallel = m * n * k >= PARALLEL_THRESHOLD && parallel::num_threads() > 1;
     // SAFETY (all arms): the checks above prove every index the strides reach is in bounds, and
     // `c` is exclusively borrowed for the duration of the call.

@@ -5,6 +5,7 @@
 //! first) and never allocate tensors.
 
 pub mod column_sums;
+pub mod conv;
 pub mod gate_tile_math;
 pub mod gate_tiles;
 pub mod gemm;

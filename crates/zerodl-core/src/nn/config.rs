@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::activation::Activation;
+use super::conv::{BatchNorm, BatchNormConfig, Conv, Conv1dConfig, Conv2dConfig, FlattenConfig, GlobalAveragePool, GlobalPoolConfig, Pool, PoolConfig, PoolKind, Reshape, ReshapeConfig};
 use super::dense::{Dense, DenseConfig};
 use super::dropout::{Dropout, DropoutConfig};
 use super::embedding::{Embedding, EmbeddingConfig};
@@ -123,6 +124,14 @@ layer_kinds! {
     "simpleRNN" => SimpleRnn(RecurrentConfig),
     "lstm" => Lstm(RecurrentConfig),
     "gru" => Gru(RecurrentConfig),
+    "conv2d" => Conv2d(Conv2dConfig),
+    "conv1d" => Conv1d(Conv1dConfig),
+    "maxPool2d" => MaxPool2d(PoolConfig),
+    "avgPool2d" => AvgPool2d(PoolConfig),
+    "globalAveragePool2d" => GlobalAveragePool2d(GlobalPoolConfig),
+    "flatten" => Flatten(FlattenConfig),
+    "reshape" => Reshape(ReshapeConfig),
+    "batchNormalization" => BatchNormalization(BatchNormConfig),
 }
 
 impl LayerConfig {
@@ -165,6 +174,12 @@ impl LayerConfig {
             LayerConfig::Dropout(c) => c.validate(what),
             LayerConfig::Embedding(c) => c.validate(what),
             LayerConfig::SimpleRnn(c) | LayerConfig::Lstm(c) | LayerConfig::Gru(c) => c.validate(self.cell().expect("recurrent"), what),
+            LayerConfig::Conv2d(c) => c.validate(what),
+            LayerConfig::Conv1d(c) => c.validate(what),
+            LayerConfig::MaxPool2d(c) | LayerConfig::AvgPool2d(c) => c.validate(what),
+            LayerConfig::Reshape(c) => c.validate(what),
+            LayerConfig::BatchNormalization(c) => c.validate(what),
+            LayerConfig::GlobalAveragePool2d(_) | LayerConfig::Flatten(_) => Ok(()),
         }
     }
 
@@ -174,6 +189,9 @@ impl LayerConfig {
             if let LayerConfig::SimpleRnn(c) | LayerConfig::Lstm(c) | LayerConfig::Gru(c) = &mut self {
                 *c = c.normalized(cell);
             }
+        }
+        if let LayerConfig::MaxPool2d(c) | LayerConfig::AvgPool2d(c) = &mut self {
+            *c = c.clone().normalized();
         }
         self
     }
@@ -187,6 +205,13 @@ impl LayerConfig {
             LayerConfig::SimpleRnn(c) | LayerConfig::Lstm(c) | LayerConfig::Gru(c) => {
                 Box::new(Recurrent::new(name, input_shape, self.cell().expect("recurrent"), c, rng)?)
             }
+            LayerConfig::Conv2d(c) => Box::new(Conv::new(name, input_shape, self, c.spec(), rng)?),
+            LayerConfig::Conv1d(c) => Box::new(Conv::new(name, input_shape, self, c.spec(), rng)?),
+            LayerConfig::MaxPool2d(c) => Box::new(Pool::new(name, input_shape, self, c, PoolKind::Max)?),
+            LayerConfig::AvgPool2d(c) => Box::new(Pool::new(name, input_shape, self, c, PoolKind::Average)?),
+            LayerConfig::GlobalAveragePool2d(c) => Box::new(GlobalAveragePool::new(name, input_shape, self, c)?),
+            LayerConfig::Flatten(_) | LayerConfig::Reshape(_) => Box::new(Reshape::new(name, input_shape, self)?),
+            LayerConfig::BatchNormalization(c) => Box::new(BatchNorm::new(name, input_shape, self, c)?),
         })
     }
 }

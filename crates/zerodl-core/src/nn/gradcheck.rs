@@ -70,9 +70,11 @@ pub fn check_model<'a>(model: &mut Sequential, inputs: impl Into<Inputs<'a>>, y:
     let inputs = inputs.into();
     let epsilon = options.epsilon as f32;
     model.compute_gradients(inputs, y)?;
-    let analytic: Vec<(String, Vec<f32>)> = model.named_params().into_iter().map(|(n, p)| (n, p.grad.clone())).collect();
+    // Buffers (running statistics) are not differentiated: the training loss does not read them.
+    let analytic: Vec<(usize, String, Vec<f32>)> = model.named_params().into_iter().enumerate().filter(|(_, (_, p))| p.trainable).map(|(i, (n, p))| (i, n, p.grad.clone())).collect();
     let mut report = Vec::new();
-    for (pi, (name, grad)) in analytic.iter().enumerate() {
+    for (pi, name, grad) in &analytic {
+        let pi = *pi;
         let len = grad.len();
         let stride = len.div_ceil(options.max_per_param).max(1);
         let mut check = ParamCheck { name: name.clone(), checked: 0, max_abs_error: 0.0, max_rel_error: 0.0, worst_index: 0, worst_analytic: 0.0, worst_numeric: 0.0, passed: true };

@@ -17,6 +17,9 @@ pub struct Param {
     pub shape: Vec<usize>,
     pub value: Vec<f32>,
     pub grad: Vec<f32>,
+    /// False for a buffer (batch norm's running statistics): saved, loaded and named like a
+    /// weight, never updated by an optimizer.
+    pub trainable: bool,
 }
 
 impl Param {
@@ -28,7 +31,13 @@ impl Param {
         let len = numel(&shape)?;
         let value = memory::zeroed(len, &what)?;
         let grad = memory::zeroed(len, &what)?;
-        Ok(Param { name, shape, value, grad })
+        Ok(Param { name, shape, value, grad, trainable: true })
+    }
+
+    /// A buffer of `shape`, all zeros: state the layer keeps (running statistics) that is saved
+    /// with the weights but not trained.
+    pub fn buffer(layer: &str, name: impl Into<String>, shape: Vec<usize>) -> Result<Param> {
+        Ok(Param { trainable: false, ..Param::zeros(layer, name, shape)? })
     }
 }
 
@@ -98,9 +107,9 @@ pub trait Layer: Send {
         1
     }
 
-    /// Parameter count (for summaries).
+    /// Trainable parameter count (for summaries; PyTorch's `parameters()`, buffers left out).
     fn param_count(&self) -> usize {
-        self.params().iter().map(|p| p.value.len()).sum()
+        self.params().iter().filter(|p| p.trainable).map(|p| p.value.len()).sum()
     }
 
     /// Makes the next training forward draw the same random masks as the last one (dropout),

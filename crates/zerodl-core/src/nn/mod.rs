@@ -3,6 +3,7 @@
 
 pub mod activation;
 pub mod config;
+pub mod conv;
 pub mod dense;
 pub mod dropout;
 pub mod embedding;

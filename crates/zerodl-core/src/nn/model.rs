@@ -328,7 +328,7 @@ impl Sequential {
             return Err(Error::new(ErrorKind::NonFinite, format!("the loss became {}", stats.loss)));
         }
         let training = self.training.as_mut().expect("checked by compute_gradients");
-        let mut params: Vec<&mut Param> = self.layers.iter_mut().flat_map(|l| l.params_mut().iter_mut()).collect();
+        let mut params: Vec<&mut Param> = self.layers.iter_mut().flat_map(|l| l.params_mut().iter_mut()).filter(|p| p.trainable).collect();
         let norm = match training.config.clip_norm {
             Some(max) => clip_grad_norm(&mut params, max as f32),
             None => grad_norm(&params),
