@@ -313,10 +313,10 @@ describe('ONNX export: errors', () => {
   it('refuses a layer kind with no ONNX mapping, and options it does not know', () => {
     const model = dense();
     const description = model.toJSON();
-    const unknownKind = Object.assign(Object.create(model) as Model, { toJSON: () => ({ ...description, layers: [{ kind: 'conv1d', name: 'conv1d_0', filters: 2 }] }) });
+    const unknownKind = Object.assign(Object.create(model) as Model, { toJSON: () => ({ ...description, layers: [{ kind: 'conv3d', name: 'conv3d_0', filters: 2 }] }) });
     const err = thrown(() => model.toOnnx.call(unknownKind));
     expect(err.code).toBe('ERR_INVALID_ARGUMENT');
-    expect(err.message).toMatch(/layer 0 \(conv1d_0\): a conv1d layer has no ONNX mapping/);
+    expect(err.message).toMatch(/layer 0 \(conv3d_0\): a conv3d layer has no ONNX mapping/);
     const newOption = Object.assign(Object.create(model) as Model, { toJSON: () => ({ ...description, layers: [{ ...description.layers[0], kernelRegularizer: 'l2' }] }) });
     expect(thrown(() => model.toOnnx.call(newOption)).message).toMatch(/layer 0 \(dense_0\): option "kernelRegularizer"/);
   });

@@ -411,7 +411,9 @@ export class Sequential implements FitTarget {
   /**
    * The model as ONNX bytes (a ModelProto, opset 17): input "input" ([batch, ...inputShape]),
    * output "output"; batch and free sizes are dynamic. Dense, dropout, embedding, simpleRNN, LSTM
-   * and GRU layers (stacked, bidirectional) are supported; stateful layers are not.
+   * and GRU layers (stacked, bidirectional), conv2d, conv1d, maxPool2d, avgPool2d,
+   * globalAveragePool2d, flatten, reshape and batchNormalization are supported; stateful layers
+   * are not.
    */
   toOnnx(options: OnnxExportOptions = {}): Uint8Array {
     return modelToOnnx(this, options, 'toOnnx()');

@@ -1,5 +1,6 @@
 // Every area of the bad-input suite, in the order they run. A new API area gets a file here.
 import type { Area } from '../types.js';
+import { conv } from './conv.js';
 import { datasets } from './datasets.js';
 import { emptyBatch } from './empty-batch.js';
 import { files } from './files.js';
@@ -15,6 +16,7 @@ export const areas: Area[] = [
   { name: 'tensors', cases: tensors },
   { name: 'ops', cases: ops },
   { name: 'layers', cases: layers },
+  { name: 'conv layers', cases: conv },
   { name: 'models', cases: models },
   { name: 'training', cases: training },
   { name: 'units', cases: units },

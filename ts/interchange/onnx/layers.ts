@@ -4,12 +4,16 @@
  * layer below produced and returns the value it produces; shapes keep the batch first and the
  * free sizes as named dims.
  *
+ * The convolutional family (conv2d, conv1d, pools, flatten, reshape, batchNormalization) is
+ * mapped in conv-layers.ts and registered below with the rest.
+ *
  * Recurrent layers run time-major inside ONNX ([T, B, D], the default layout: onnxruntime's CPU
  * kernels do not implement `layout = 1`), with one Transpose in and one out.
  */
 import { InvalidArgumentError } from '../../errors.js';
 import type { LayerConfig } from '../../layers/base.js';
 import type { Tensor } from '../../tensor.js';
+import { CONV_LAYER_EXPORTERS } from './conv-layers.js';
 import { FloatAttr, GraphBuilder, type Value } from './graph.js';
 import { DataType } from './schema.js';
 
@@ -232,6 +236,8 @@ export const LAYER_EXPORTERS: Record<string, { options: readonly string[]; expor
   simpleRNN: { options: ['units', 'returnSequences', 'numLayers', 'bidirectional', 'dropout', 'stateful', 'truncateBptt', 'activation'], exporter: recurrent },
   lstm: { options: ['units', 'returnSequences', 'numLayers', 'bidirectional', 'dropout', 'stateful', 'truncateBptt', 'forgetBias', 'peephole'], exporter: recurrent },
   gru: { options: ['units', 'returnSequences', 'numLayers', 'bidirectional', 'dropout', 'stateful', 'truncateBptt'], exporter: recurrent },
+  // conv2d, conv1d, the pools, flatten, reshape, batchNormalization (conv-layers.ts).
+  ...CONV_LAYER_EXPORTERS,
 };
 
 /** Whether a layer kind reads sequence lengths. */

@@ -1,8 +1,8 @@
 /**
  * The ONNX messages the exporter writes, as a protobufjs schema parsed at load time (no .proto
  * file is read at run time). Field numbers and types are those of onnx/onnx.proto (proto2, as
- * the spec is written); only the messages and fields an inference graph of dense, embedding and
- * recurrent layers needs are declared. Fields left out are simply never written.
+ * the spec is written); only the messages and fields an inference graph of dense, embedding,
+ * recurrent and convolutional layers needs are declared. Fields left out are simply never written.
  */
 import * as protobuf from 'protobufjs';
 import { InternalError } from '../../errors.js';

@@ -101,7 +101,8 @@ impl<'data> File<'data> {
     }
 
     /// The values of tensor `name` as f32, which must have `shape` (when given) and be finite.
-    /// F32 tensors are read as they are; F64, F16 and BF16 (what PyTorch may hold) are converted.
+    /// F32 tensors are read as they are; F64, F16 and BF16 (what PyTorch may hold) are converted,
+    /// and I64 (PyTorch's counters, such as num_batches_tracked) when float32 holds them exactly.
     pub fn f32s(&self, name: &str, shape: Option<&[usize]>) -> Result<Vec<f32>> {
         let view = self.view(name, shape)?;
         let what = format!("tensor {name:?}");
@@ -112,7 +113,17 @@ impl<'data> File<'data> {
             Dtype::F64 => out.extend(data.chunks_exact(8).map(|b| f64::from_le_bytes(b.try_into().unwrap_or_default()) as f32)),
             Dtype::BF16 => out.extend(data.chunks_exact(2).map(|b| f32::from_bits(u32::from(u16::from_le_bytes([b[0], b[1]])) << 16))),
             Dtype::F16 => out.extend(data.chunks_exact(2).map(|b| f16_to_f32(u16::from_le_bytes([b[0], b[1]])))),
-            other => return Err(bad_file(&self.source, format!("{what} has dtype {other:?}; zerodl reads floating-point tensors (F32, or F64/F16/BF16 converted)"))),
+            // PyTorch's integer buffers (batch norm's num_batches_tracked), exact up to 2^24.
+            Dtype::I64 => {
+                for b in data.chunks_exact(8) {
+                    let v = i64::from_le_bytes(b.try_into().unwrap_or_default());
+                    if v.unsigned_abs() > 1 << 24 {
+                        return Err(bad_file(&self.source, format!("{what} is an I64 tensor holding {v}, which float32 cannot hold exactly (zerodl reads integer tensors up to 2^24)")));
+                    }
+                    out.push(v as f32);
+                }
+            }
+            other => return Err(bad_file(&self.source, format!("{what} has dtype {other:?}; zerodl reads floating-point tensors (F32, or F64/F16/BF16 converted) and I64 counters"))),
         }
         self.check_finite(name, &out)?;
         Ok(out)

@@ -168,13 +168,22 @@ pub fn run(helpers: usize, job: &(dyn Fn() + Sync)) {
 /// neighbour on a shared machine) simply takes fewer instead of holding up the rest. The caller
 /// starts first, so with two blocks and one helper it nearly always takes block 0.
 pub fn for_each_block(helpers: usize, blocks: usize, block: impl Fn(usize) + Sync) {
+    for_each_block_with(helpers, blocks, || (), |_, i| block(i));
+}
+
+/// [`for_each_block`] where each thread makes its scratch state with `init` once (on its first
+/// block) and hands it to every block it runs: buffers allocated per thread, not per block.
+pub fn for_each_block_with<S>(helpers: usize, blocks: usize, init: impl Fn() -> S + Sync, block: impl Fn(&mut S, usize) + Sync) {
     let next = AtomicUsize::new(0);
-    let work = || loop {
-        let i = next.fetch_add(1, SeqCst);
-        if i >= blocks {
-            break;
+    let work = || {
+        let mut state = None;
+        loop {
+            let i = next.fetch_add(1, SeqCst);
+            if i >= blocks {
+                break;
+            }
+            block(state.get_or_insert_with(&init), i);
         }
-        block(i);
     };
     run(helpers, &work);
 }

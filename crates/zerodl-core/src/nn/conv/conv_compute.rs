@@ -8,6 +8,7 @@
 use crate::kernels::conv::{col2im_add, im2col, Patches};
 use crate::kernels::gemm::{sgemm_serial, Operand};
 use crate::kernels::simd::{self, BinaryOp};
+use crate::kernels::transpose::transposed;
 use crate::kernels::CPtr;
 use crate::nn::activation::Activation;
 use crate::parallel;
@@ -77,24 +78,26 @@ impl ConvProblem<'_> {
         let tiles = columns.div_ceil(tile);
         assert!(out.len() >= self.batch * self.filters * plane, "conv: output too small");
         let out_ptr = CPtr(out.as_mut_ptr());
-        parallel::team::for_each_block(self.helpers(), self.groups * tiles, |block| {
+        let scratch = || (vec![0.0f32; rows * tile], vec![0.0f32; tile * fg]);
+        parallel::team::for_each_block_with(self.helpers(), self.groups * tiles, scratch, |(cols, product), block| {
             let (g, start) = (block / tiles, (block % tiles) * tile);
             let len = tile.min(columns - start);
-            let mut cols = vec![0.0f32; rows * len];
-            let mut product = vec![0.0f32; fg * len];
-            im2col(&self.patches(g), x, start, len, &mut cols);
-            let w = Operand::packed(&self.weight[g * fg * rows..], fg, rows, false);
-            sgemm_serial(fg, len, rows, 1.0, w, Operand::packed(&cols, rows, len, false), 0.0, &mut product, len);
+            let (cols, product) = (&mut cols[..rows * len], &mut product[..len * fg]);
+            im2col(&self.patches(g), x, start, len, cols);
+            // positions x filters = patches^T x weights^T: the long side (positions) is the
+            // one the micro-kernel's 16-row (AVX-512) or 8-row (AVX2) tiles run along, so a
+            // layer of 6 filters does not waste most of each tile as filters x positions would.
+            let w = Operand::packed(&self.weight[g * fg * rows..], rows, fg, true);
+            sgemm_serial(len, fg, rows, 1.0, Operand::packed(cols, len, rows, true), w, 0.0, product, fg);
             for_each_sample_run(start, len, plane, |n, p, count, off| {
                 for f in 0..fg {
                     let channel = g * fg + f;
                     // SAFETY: tiles cover disjoint output positions, so no two blocks write the
                     // same values; the assert above keeps every index inside `out`.
                     let dst = unsafe { std::slice::from_raw_parts_mut(out_ptr.at((n * self.filters + channel) * plane + p), count) };
-                    let src = &product[f * len + off..][..count];
-                    match bias {
-                        Some(b) => dst.iter_mut().zip(src).for_each(|(d, s)| *d = s + b[channel]),
-                        None => dst.copy_from_slice(src),
+                    let b = bias.map_or(0.0, |b| b[channel]);
+                    for (i, d) in dst.iter_mut().enumerate() {
+                        *d = product[(off + i) * fg + f] + b;
                     }
                     activation.forward(dst, count);
                 }
@@ -150,7 +153,9 @@ impl ConvProblem<'_> {
                         }
                     });
                     let dt = Operand::packed(&d[..fg * len], fg, len, false);
-                    sgemm_serial(fg, rows, len, 1.0, dt, Operand::packed(&cols[..rows * len], len, rows, true), 1.0, &mut partial[g * fg * rows..][..fg * rows], rows);
+                    // dW^T (rows x filters) += patches x d^T: rows, not the few filters, along
+                    // the micro-kernel's long side (as in forward).
+                    sgemm_serial(rows, fg, len, 1.0, Operand::packed(&cols[..rows * len], rows, len, false), Operand::packed(&d[..fg * len], len, fg, true), 1.0, &mut partial[g * fg * rows..][..fg * rows], fg);
                     if let Some(dxs) = dxs.as_deref_mut() {
                         sgemm_serial(rows, len, fg, 1.0, Operand::packed(wg, rows, fg, true), dt, 0.0, &mut dcols[..rows * len], len);
                         col2im_add(&patches, &dcols[..rows * len], start, len, dxs);
@@ -158,8 +163,15 @@ impl ConvProblem<'_> {
                 }
             }
         });
-        for partial in partials.chunks(wlen) {
-            simd::binary_inplace(BinaryOp::Add, dweight, partial);
+        // Each group's partial is dW^T (rows x filters of the group): add the blocks', then
+        // transpose into the weights' (filters x rows) layout.
+        let mut sum = partials[..wlen].to_vec();
+        for partial in partials.chunks(wlen).skip(1) {
+            simd::binary_inplace(BinaryOp::Add, &mut sum, partial);
+        }
+        for g in 0..self.groups {
+            let t = transposed(&sum[g * fg * rows..][..fg * rows], rows, fg);
+            simd::binary_inplace(BinaryOp::Add, &mut dweight[g * fg * rows..][..fg * rows], &t);
         }
     }
 

@@ -31,6 +31,8 @@ pub struct Conv {
     // Kept by a training forward for backward (channels first).
     input: Vec<f32>,
     output: Vec<f32>,
+    /// Before a sigmoid activation (for a fused binary cross-entropy on a conv output).
+    preactivation: Vec<f32>,
     batch: usize,
 }
 
@@ -84,12 +86,40 @@ impl Conv {
             params,
             input: Vec::new(),
             output: Vec::new(),
+            preactivation: Vec::new(),
             batch: 0,
         })
     }
 
     fn problem(&self, batch: usize) -> ConvProblem<'_> {
         ConvProblem { window: &self.window, batch, channels: self.channels, filters: self.spec.filters, groups: self.spec.groups, weight: &self.params[0].value }
+    }
+
+    /// An output gradient in the compute layout (channels first), after checking it matches
+    /// the last training forward.
+    fn channels_first_grad(&self, grad: Vec<f32>) -> Result<Vec<f32>> {
+        let (batch, out_plane) = (self.batch, self.window.output_plane());
+        if self.input.is_empty() || grad.len() != batch * self.spec.filters * out_plane {
+            return Err(Error::new(ErrorKind::Internal, format!("{}: backward without a matching training forward ({} gradient values for batch {batch})", self.name, grad.len())));
+        }
+        Ok(if self.spec.data_format == DataFormat::ChannelsLast { to_channels_first(&grad, batch, out_plane, self.spec.filters) } else { grad })
+    }
+
+    /// Backward from dE/d(pre-activation), channels first.
+    fn backward_from(&mut self, dz: Vec<f32>, need_input_grad: bool) -> Result<Vec<f32>> {
+        let batch = self.batch;
+        let mut dx = if need_input_grad { memory::zeroed(self.input.len(), &format!("{}'s input gradient", self.name))? } else { Vec::new() };
+        let mut dweight = std::mem::take(&mut self.params[0].grad);
+        let mut dbias = self.params.get_mut(1).map(|b| std::mem::take(&mut b.grad));
+        self.problem(batch).backward(&self.input, &dz, &mut dweight, dbias.as_deref_mut(), need_input_grad.then_some(dx.as_mut_slice()));
+        self.params[0].grad = dweight;
+        if let (Some(b), Some(db)) = (self.params.get_mut(1), dbias) {
+            b.grad = db;
+        }
+        if need_input_grad && self.spec.data_format == DataFormat::ChannelsLast {
+            return Ok(to_channels_last(&dx, batch, self.channels, self.window.input_plane()));
+        }
+        Ok(dx)
     }
 
     fn spatial_out(&self) -> Vec<usize> {
@@ -144,7 +174,14 @@ impl Layer for Conv {
         let out_plane = self.window.output_plane();
         let mut out = memory::zeroed(batch.saturating_mul(self.spec.filters).saturating_mul(out_plane), &format!("{}'s output for {batch} samples", self.name))?;
         let bias = self.params.get(1).map(|b| b.value.as_slice());
-        self.problem(batch).forward(input, bias, self.spec.activation, &mut out);
+        let activation = self.spec.activation;
+        // Fused losses need the logits of a sigmoid output (kept on every forward, never stale).
+        let keep_logits = activation == Activation::Sigmoid;
+        self.problem(batch).forward(input, bias, if keep_logits { Activation::Identity } else { activation }, &mut out);
+        let logits = keep_logits.then(|| out.clone());
+        if keep_logits {
+            activation.forward(&mut out, out_plane);
+        }
         if pass.training {
             self.input.clear();
             self.input.extend_from_slice(input);
@@ -153,31 +190,32 @@ impl Layer for Conv {
             }
             self.batch = batch;
         }
-        let out = if channels_last { to_channels_last(&out, batch, self.spec.filters, out_plane) } else { out };
+        let user_layout = |v: Vec<f32>| if channels_last { to_channels_last(&v, batch, self.spec.filters, out_plane) } else { v };
+        if let Some(logits) = logits {
+            self.preactivation = user_layout(logits);
+        }
+        let out = user_layout(out);
         let shape: Vec<usize> = std::iter::once(batch).chain(self.output_shape()).collect();
         Tensor::from_vec(&shape, out)
     }
 
     fn backward(&mut self, grad: Vec<f32>, need_input_grad: bool) -> Result<Vec<f32>> {
-        let batch = self.batch;
-        let out_plane = self.window.output_plane();
-        if self.input.is_empty() || grad.len() != batch * self.spec.filters * out_plane {
-            return Err(Error::new(ErrorKind::Internal, format!("{}: backward without a matching training forward ({} gradient values for batch {batch})", self.name, grad.len())));
-        }
-        let mut dz = if self.spec.data_format == DataFormat::ChannelsLast { to_channels_first(&grad, batch, out_plane, self.spec.filters) } else { grad };
-        self.spec.activation.backward(&self.output, &mut dz, out_plane);
-        let mut dx = if need_input_grad { memory::zeroed(self.input.len(), &format!("{}'s input gradient", self.name))? } else { Vec::new() };
-        let mut dweight = std::mem::take(&mut self.params[0].grad);
-        let mut dbias = self.params.get_mut(1).map(|b| std::mem::take(&mut b.grad));
-        self.problem(batch).backward(&self.input, &dz, &mut dweight, dbias.as_deref_mut(), need_input_grad.then_some(dx.as_mut_slice()));
-        self.params[0].grad = dweight;
-        if let (Some(b), Some(db)) = (self.params.get_mut(1), dbias) {
-            b.grad = db;
-        }
-        if need_input_grad && self.spec.data_format == DataFormat::ChannelsLast {
-            return Ok(to_channels_last(&dx, batch, self.channels, self.window.input_plane()));
-        }
-        Ok(dx)
+        let mut dz = self.channels_first_grad(grad)?;
+        self.spec.activation.backward(&self.output, &mut dz, self.window.output_plane());
+        self.backward_from(dz, need_input_grad)
+    }
+
+    fn output_activation(&self) -> Activation {
+        self.spec.activation
+    }
+
+    fn last_preactivation(&self) -> Option<&[f32]> {
+        (!self.preactivation.is_empty()).then_some(self.preactivation.as_slice())
+    }
+
+    fn backward_preactivation(&mut self, grad_pre: Vec<f32>, need_input_grad: bool) -> Result<Vec<f32>> {
+        let dz = self.channels_first_grad(grad_pre)?;
+        self.backward_from(dz, need_input_grad)
     }
 
     fn torch_modules(&self) -> usize {
