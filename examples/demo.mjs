@@ -1,6 +1,6 @@
 // The main demo (`npm run demo`): real tensor work on the native core, the seed's first models,
-// and a fully connected network trained on MNIST with progress output. It grows with the model
-// families (CNN, LSTM language model...).
+// a fully connected network and a convolutional one (LeNet-5) trained on MNIST with progress
+// output, and a character-level LSTM language model. It grows with the model families.
 import { execFileSync } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -68,7 +68,17 @@ await mnist.save(modelFile);
 const reloaded = JSON.parse(execFileSync(process.execPath, [fileURLToPath(new URL('./mnist-load.mjs', import.meta.url)), modelFile], { encoding: 'utf8' }));
 console.log(`saved to ${modelFile} (${(statSync(modelFile).size / 1e6).toFixed(2)} MB); a second process loaded it: test accuracy ${(reloaded.accuracy * 100).toFixed(2)}%`);
 
-// 7. Seeds 004/005: a character-level LSTM language model on Moby Dick, then sampled text.
+// 7. Chapter 4: a convolutional network, LeNet-5, trained on MNIST until it scores >= 99% on the
+//    test set; then the first layer's learned filters and one digit's feature maps as PNGs
+//    (in $LENET_OUT_DIR, default ./lenet-output).
+const { trainLeNet } = await import('./lenet-mnist.mjs');
+console.log('\nMNIST with convolutions: LeNet-5 (conv 6@5x5, max-pool, conv 16@5x5, max-pool, 120-84-10), until 99% on the test set');
+const lenet = await trainLeNet({ epochs: 10 });
+console.log(`LeNet-5 test accuracy ${(lenet.accuracy * 100).toFixed(2)}% on 10,000 unseen images (loss ${lenet.loss.toFixed(4)}) after ${lenet.epochs} epoch${lenet.epochs === 1 ? '' : 's'}, trained in ${lenet.seconds.toFixed(1)} s`);
+console.log(`  first-layer filters:  ${lenet.files.filters}`);
+console.log(`  feature maps of a ${lenet.digit}: ${lenet.files.featureMaps}`);
+
+// 8. Seeds 004/005: a character-level LSTM language model on Moby Dick, then sampled text.
 //    (A 400,000-character slice and 2 epochs keep the demo short; the model sees the full novel
 //    with `node examples/char-lm.mjs`.)
 const { sample, trainCharLm } = await import('./char-lm.mjs');

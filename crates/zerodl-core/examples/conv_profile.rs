@@ -9,6 +9,10 @@ use zerodl_core::nn::{Pass, Sequential, SequentialConfig};
 use zerodl_core::random::uniform_vec;
 use zerodl_core::Tensor;
 
+/// The addon's allocator: big buffers come back from its pages instead of fresh mmaps.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn best_of(reps: usize, mut f: impl FnMut()) -> f64 {
     (0..reps)
         .map(|_| {

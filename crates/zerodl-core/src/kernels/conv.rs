@@ -51,79 +51,122 @@ impl Patches<'_> {
 /// Fills `cols` (rows() x len, row-major) with the patches of output columns `start..start+len`
 /// of batch `x` (NCHW, samples counted from the first of `x`).
 pub fn im2col(p: &Patches<'_>, x: &[f32], start: usize, len: usize, cols: &mut [f32]) {
-    let Window { h, w } = *p.window;
-    let (kh, kw) = (h.kernel, w.kernel);
-    let valid = p.valid_columns();
-    p.runs(start, len, |n, oy, ox0, ox1, off| {
-        let count = ox1 - ox0;
-        for c in 0..p.group_channels {
-            let plane = &x[(n * p.channels + p.first_channel + c) * h.input * w.input..][..h.input * w.input];
-            for ki in 0..kh {
-                let y = h.source(oy, ki);
-                let row_base = (c * kh + ki) * kw;
-                if y < 0 || y >= h.input as isize {
-                    for kj in 0..kw {
-                        cols[(row_base + kj) * len + off..][..count].fill(0.0);
-                    }
-                    continue;
-                }
-                let src = &plane[y as usize * w.input..][..w.input];
-                for (kj, &(lo, hi)) in valid.iter().enumerate() {
-                    let dst = &mut cols[(row_base + kj) * len + off..][..count];
-                    let (lo, hi) = (lo.clamp(ox0, ox1), hi.clamp(ox0, ox1));
-                    if lo >= hi {
-                        dst.fill(0.0);
-                        continue;
-                    }
-                    dst[..lo - ox0].fill(0.0);
-                    dst[hi - ox0..].fill(0.0);
-                    let first = w.source(lo, kj) as usize;
-                    if w.stride == 1 {
-                        dst[lo - ox0..hi - ox0].copy_from_slice(&src[first..first + (hi - lo)]);
-                    } else {
-                        for (d, s) in dst[lo - ox0..hi - ox0].iter_mut().zip(src[first..].iter().step_by(w.stride)) {
-                            *d = *s;
-                        }
-                    }
-                }
-            }
-        }
-    });
+    Packer::new(*p).pack(x, start, len, cols, len);
 }
 
 /// Adds the patch gradients `cols` (rows() x len) of output columns `start..start+len` onto
 /// the input gradient `dx` (NCHW, samples counted from the first of `dx`).
 pub fn col2im_add(p: &Patches<'_>, cols: &[f32], start: usize, len: usize, dx: &mut [f32]) {
-    let Window { h, w } = *p.window;
-    let (kh, kw) = (h.kernel, w.kernel);
-    let valid = p.valid_columns();
-    p.runs(start, len, |n, oy, ox0, ox1, off| {
-        for c in 0..p.group_channels {
-            let plane = &mut dx[(n * p.channels + p.first_channel + c) * h.input * w.input..][..h.input * w.input];
-            for ki in 0..kh {
-                let y = h.source(oy, ki);
-                if y < 0 || y >= h.input as isize {
-                    continue;
-                }
-                let dst = &mut plane[y as usize * w.input..][..w.input];
-                for (kj, &(lo, hi)) in valid.iter().enumerate() {
-                    let (lo, hi) = (lo.clamp(ox0, ox1), hi.clamp(ox0, ox1));
-                    if lo >= hi {
+    Packer::new(*p).scatter_add(cols, len, start, len, dx);
+}
+
+/// Patch packing for one group, with what it needs per kernel column worked out once.
+pub struct Packer<'a> {
+    p: Patches<'a>,
+    /// For each kernel column: the output columns whose tap reads inside the input.
+    valid: Vec<(usize, usize)>,
+}
+
+impl<'a> Packer<'a> {
+    pub fn new(p: Patches<'a>) -> Packer<'a> {
+        Packer { valid: p.valid_columns(), p }
+    }
+
+    pub fn rows(&self) -> usize {
+        self.p.rows()
+    }
+
+    /// Writes the patches of output columns `start..start+len` as rows() rows of `len` values,
+    /// row r at `out[r * ld..]` (ld = len for a tile, the panel width for a GEMM panel).
+    pub fn pack(&self, x: &[f32], start: usize, len: usize, out: &mut [f32], ld: usize) {
+        let p = &self.p;
+        let Window { h, w } = *p.window;
+        let (kh, kw) = (h.kernel, w.kernel);
+        p.runs(start, len, |n, oy, ox0, ox1, off| {
+            let count = ox1 - ox0;
+            for c in 0..p.group_channels {
+                let plane = &x[(n * p.channels + p.first_channel + c) * h.input * w.input..][..h.input * w.input];
+                for ki in 0..kh {
+                    let y = h.source(oy, ki);
+                    let row_base = (c * kh + ki) * kw;
+                    if y < 0 || y >= h.input as isize {
+                        for kj in 0..kw {
+                            out[(row_base + kj) * ld + off..][..count].fill(0.0);
+                        }
                         continue;
                     }
-                    let src = &cols[((c * kh + ki) * kw + kj) * len + off + (lo - ox0)..][..hi - lo];
-                    let first = w.source(lo, kj) as usize;
-                    if w.stride == 1 {
-                        dst[first..first + (hi - lo)].iter_mut().zip(src).for_each(|(d, s)| *d += s);
-                    } else {
-                        for (d, s) in dst[first..].iter_mut().step_by(w.stride).zip(src) {
-                            *d += s;
+                    let src = &plane[y as usize * w.input..][..w.input];
+                    for (kj, &(lo, hi)) in self.valid.iter().enumerate() {
+                        let dst = &mut out[(row_base + kj) * ld + off..][..count];
+                        let (lo, hi) = (lo.clamp(ox0, ox1), hi.clamp(ox0, ox1));
+                        if lo >= hi {
+                            dst.fill(0.0);
+                            continue;
+                        }
+                        dst[..lo - ox0].fill(0.0);
+                        dst[hi - ox0..].fill(0.0);
+                        let first = w.source(lo, kj) as usize;
+                        if w.stride == 1 {
+                            copy_run(&mut dst[lo - ox0..hi - ox0], &src[first..first + (hi - lo)]);
+                        } else {
+                            for (d, s) in dst[lo - ox0..hi - ox0].iter_mut().zip(src[first..].iter().step_by(w.stride)) {
+                                *d = *s;
+                            }
                         }
                     }
                 }
             }
-        }
-    });
+        });
+    }
+
+    /// Adds patch gradients laid out as [`Self::pack`] writes them (rows of `ld`) onto `dx`.
+    pub fn scatter_add(&self, cols: &[f32], ld: usize, start: usize, len: usize, dx: &mut [f32]) {
+        let p = &self.p;
+        let Window { h, w } = *p.window;
+        let (kh, kw) = (h.kernel, w.kernel);
+        p.runs(start, len, |n, oy, ox0, ox1, off| {
+            for c in 0..p.group_channels {
+                let plane = &mut dx[(n * p.channels + p.first_channel + c) * h.input * w.input..][..h.input * w.input];
+                for ki in 0..kh {
+                    let y = h.source(oy, ki);
+                    if y < 0 || y >= h.input as isize {
+                        continue;
+                    }
+                    let dst = &mut plane[y as usize * w.input..][..w.input];
+                    for (kj, &(lo, hi)) in self.valid.iter().enumerate() {
+                        let (lo, hi) = (lo.clamp(ox0, ox1), hi.clamp(ox0, ox1));
+                        if lo >= hi {
+                            continue;
+                        }
+                        let src = &cols[((c * kh + ki) * kw + kj) * ld + off + (lo - ox0)..][..hi - lo];
+                        let first = w.source(lo, kj) as usize;
+                        if w.stride == 1 {
+                            dst[first..first + (hi - lo)].iter_mut().zip(src).for_each(|(d, s)| *d += s);
+                        } else {
+                            for (d, s) in dst[first..].iter_mut().step_by(w.stride).zip(src) {
+                                *d += s;
+                            }
+                        }
+                    }
+                }
+            }
+        });
+    }
+}
+
+/// `dst.copy_from_slice(src)`, with the short runs of small images (a 10-wide output row
+/// in a 16-wide panel) copied inline: a call to memmove per run cost more than the copy.
+#[inline(always)]
+fn copy_run(dst: &mut [f32], src: &[f32]) {
+    macro_rules! fixed {
+        ($($n:literal)*) => {
+            match dst.len() {
+                $($n => dst[..$n].copy_from_slice(&src[..$n]),)*
+                _ => dst.copy_from_slice(src),
+            }
+        };
+    }
+    fixed!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16)
 }
 
 #[cfg(test)]

@@ -6,12 +6,14 @@
 
 pub mod column_sums;
 pub mod conv;
+pub mod direct_conv;
 pub mod gate_tile_math;
 pub mod gate_tiles;
 pub mod gemm;
 pub mod gemv;
 pub mod lstm_tiles;
 pub mod packed_gemm;
+pub mod pool;
 pub mod simd;
 pub mod transpose;
 

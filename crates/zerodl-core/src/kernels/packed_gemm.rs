@@ -80,6 +80,24 @@ impl PackedB {
         PackedB { k, n, panels }
     }
 
+    /// A k x n operand packed by the caller into `storage` (reused: its old values are
+    /// overwritten): `fill(p, panel)` writes panel p, k rows of [`PANEL`] values (columns
+    /// p * PANEL.., the ones past n zero). For operands formed while packing, such as a
+    /// convolution's patches, which never exist as a matrix of their own.
+    pub fn packed_by(k: usize, n: usize, mut storage: Vec<f32>, mut fill: impl FnMut(usize, &mut [f32])) -> PackedB {
+        let count = n.div_ceil(NR);
+        storage.resize(count * k * NR, 0.0);
+        for (p, panel) in storage.chunks_mut(k * NR).enumerate() {
+            fill(p, panel);
+        }
+        PackedB { k, n, panels: storage }
+    }
+
+    /// The panels' storage, for the next [`Self::packed_by`].
+    pub fn into_storage(self) -> Vec<f32> {
+        self.panels
+    }
+
     /// op(B) = [M_1^T; M_2^T; ...] for row-major n x k_i matrices `(M_i, k_i)`: k = the sum of
     /// the k_i. A recurrent layer's [W_hh; W_ih]^T of one gate, so that one pass of a step's
     /// product adds both the state's and the input's part (see [`Self::panels_range_fused`]).

@@ -5,8 +5,15 @@ use super::simd::{self, Level};
 
 /// The transpose (cols x rows) of a row-major rows x cols matrix.
 pub fn transposed(src: &[f32], rows: usize, cols: usize) -> Vec<f32> {
-    assert!(src.len() >= rows * cols, "transpose: {rows} x {cols} needs {} values, got {}", rows * cols, src.len());
     let mut dst = vec![0.0f32; rows * cols];
+    transpose_into(src, rows, cols, &mut dst);
+    dst
+}
+
+/// Writes the transpose (cols x rows) of a row-major rows x cols matrix into `dst`.
+pub fn transpose_into(src: &[f32], rows: usize, cols: usize, dst: &mut [f32]) {
+    assert!(src.len() >= rows * cols, "transpose: {rows} x {cols} needs {} values, got {}", rows * cols, src.len());
+    assert!(dst.len() >= rows * cols, "transpose: the destination holds {} values, needs {}", dst.len(), rows * cols);
     let (full_rows, full_cols) = match simd::level() {
         #[cfg(target_arch = "x86_64")]
         Level::Avx2Fma => {
@@ -31,7 +38,6 @@ pub fn transposed(src: &[f32], rows: usize, cols: usize) -> Vec<f32> {
     };
     scalar(0..full_rows, full_cols..cols);
     scalar(full_rows..rows, 0..cols);
-    dst
 }
 
 #[cfg(target_arch = "x86_64")]

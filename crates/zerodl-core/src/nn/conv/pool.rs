@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::conv_layer::check_batch;
 use super::geometry::{paddings, DataFormat, Padding, Pair, Window};
 use super::layout::{to_channels_first, to_channels_last};
+use crate::kernels::pool::{pool_plane, Reduce};
 use crate::kernels::CPtr;
 use crate::memory;
 use crate::nn::config::{LayerConfig, LayerOptions};
@@ -135,7 +136,6 @@ impl Layer for Pool {
 
     fn forward(&mut self, x: &Tensor, pass: &Pass<'_>) -> Result<Tensor> {
         let batch = check_batch(&self.name, x, &self.input_shape)?;
-        let Window { h, w } = self.window;
         let (in_plane, out_plane) = (self.window.input_plane(), self.window.output_plane());
         let channels_last = self.format == DataFormat::ChannelsLast;
         let first;
@@ -150,76 +150,18 @@ impl Layer for Pool {
         let keep = pass.training && self.pool == PoolKind::Max;
         let mut argmax = if keep { vec![0u32; count] } else { Vec::new() };
         let (out_ptr, arg_ptr) = (CPtr(out.as_mut_ptr()), argmax.as_mut_ptr() as usize);
-        let (pool, divisor) = (self.pool, self.window.taps() as f32);
-        let unpadded = h.pad_before + h.pad_after + w.pad_before + w.pad_after == 0;
+        let reduce = match self.pool {
+            PoolKind::Max => Reduce::Max,
+            PoolKind::Average => Reduce::Average,
+        };
+        let window = &self.window;
         self.planes(batch, |range| {
             for plane in range {
-                let src = &input[plane * in_plane..][..in_plane];
-                if unpadded {
-                    // Every window inside the input: no bounds to test per tap.
-                    for oy in 0..h.output {
-                        for ox in 0..w.output {
-                            let (y0, x0) = (oy * h.stride, ox * w.stride);
-                            let first = y0 * w.input + x0;
-                            let (mut best, mut at, mut sum) = (src[first], first, 0.0f32);
-                            for ki in 0..h.kernel {
-                                let row = (y0 + ki) * w.input + x0;
-                                for (kj, &v) in src[row..row + w.kernel].iter().enumerate() {
-                                    sum += v;
-                                    if v > best {
-                                        (best, at) = (v, row + kj);
-                                    }
-                                }
-                            }
-                            let o = plane * out_plane + oy * w.output + ox;
-                            // SAFETY: as below.
-                            unsafe {
-                                *out_ptr.at(o) = if pool == PoolKind::Max { best } else { sum / divisor };
-                                if keep {
-                                    *(arg_ptr as *mut u32).add(o) = at as u32;
-                                }
-                            }
-                        }
-                    }
-                    continue;
-                }
-                for oy in 0..h.output {
-                    for ox in 0..w.output {
-                        let (mut best, mut at, mut sum) = (f32::NEG_INFINITY, u32::MAX, 0.0f32);
-                        for ki in 0..h.kernel {
-                            let y = h.source(oy, ki);
-                            if y < 0 || y >= h.input as isize {
-                                continue;
-                            }
-                            for kj in 0..w.kernel {
-                                let xx = w.source(ox, kj);
-                                if xx < 0 || xx >= w.input as isize {
-                                    continue;
-                                }
-                                let i = y as usize * w.input + xx as usize;
-                                let v = src[i];
-                                sum += v;
-                                if v > best {
-                                    (best, at) = (v, i as u32);
-                                }
-                            }
-                        }
-                        let o = plane * out_plane + oy * w.output + ox;
-                        let value = match pool {
-                            PoolKind::Max if at == u32::MAX => 0.0, // a window all in padding (refused at build)
-                            PoolKind::Max => best,
-                            PoolKind::Average => sum / divisor,
-                        };
-                        // SAFETY: each range writes its own planes' outputs (and argmax entries),
-                        // inside the buffers sized `count` above.
-                        unsafe {
-                            *out_ptr.at(o) = value;
-                            if keep {
-                                *(arg_ptr as *mut u32).add(o) = at;
-                            }
-                        }
-                    }
-                }
+                // SAFETY: each range writes its own planes of the output (and argmax), which
+                // were sized `count` = planes x out_plane above.
+                let dst = unsafe { std::slice::from_raw_parts_mut(out_ptr.at(plane * out_plane), out_plane) };
+                let arg = keep.then(|| unsafe { std::slice::from_raw_parts_mut((arg_ptr as *mut u32).add(plane * out_plane), out_plane) });
+                pool_plane(window, reduce, &input[plane * in_plane..][..in_plane], dst, arg);
             }
         });
         if pass.training {

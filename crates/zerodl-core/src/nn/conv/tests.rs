@@ -160,6 +160,14 @@ fn conv2d_gradients_match_numerical_ones_for_every_option() {
     for case in cases {
         check_layer(case, &[4, 7, 7], 2);
     }
+    // 16 filters or more per group run the direct kernel (two blocks of 16 when 17).
+    for case in [
+        json!({ "kind": "conv2d", "filters": 17, "kernelSize": 3, "padding": 1 }),
+        json!({ "kind": "conv2d", "filters": 16, "kernelSize": [3, 2], "strides": 2, "padding": "same", "activation": "relu" }),
+        json!({ "kind": "conv2d", "filters": 32, "kernelSize": 3, "dilation": 2, "groups": 2, "padding": [2, 1] }),
+    ] {
+        check_layer(case, &[4, 7, 7], 2);
+    }
     check_layer(json!({ "kind": "conv2d", "filters": 3, "kernelSize": 3, "strides": [1, 2], "padding": [1, 0], "dataFormat": "channelsLast" }), &[6, 7, 2], 2);
 }
 
@@ -231,7 +239,12 @@ fn batch_norm_keeps_running_statistics_as_pytorch_does() {
 /// two threads, batch-1 tiles split inside a sample), forward and backward.
 #[test]
 fn batches_equal_samples_one_at_a_time() {
-    let layer_json = json!({ "kind": "conv2d", "filters": 8, "kernelSize": 3, "padding": 1, "groups": 2, "activation": "relu" });
+    for filters in [8, 32] {
+        batch_equals_samples(json!({ "kind": "conv2d", "filters": filters, "kernelSize": 3, "padding": 1, "groups": 2, "activation": "relu" }));
+    }
+}
+
+fn batch_equals_samples(layer_json: Value) {
     let sample = [4, 12, 12];
     let batch = 7;
     let mut layer = build(layer_json, &sample);
@@ -241,6 +254,7 @@ fn batches_equal_samples_one_at_a_time() {
     let g = uniform_vec(y.len(), -1.0, 1.0, 10);
     let dx = layer.backward(g.clone(), true).unwrap();
     let dw = layer.params()[0].grad.clone();
+    layer.params_mut()[0].grad.fill(0.0);
     let per = y.len() / batch;
     let mut dw_sum = vec![0.0f32; dw.len()];
     for i in 0..batch {

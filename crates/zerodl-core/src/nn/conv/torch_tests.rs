@@ -38,9 +38,10 @@ fn worst(got: &[f32], want: &[f32]) -> Option<(f32, usize, f32, f32)> {
     let mut w = (0.0, 0, 0.0, 0.0);
     for (i, (&g, &e)) in got.iter().zip(want).enumerate() {
         let d = (g - e).abs() / e.abs().max(1.0);
-        // NaN compares false: make it the worst.
-        if !(d <= w.0) {
-            w = (if d.is_nan() { f32::INFINITY } else { d }, i, g, e);
+        // A NaN is the worst difference, not one that compares false.
+        let d = if d.is_nan() { f32::INFINITY } else { d };
+        if d > w.0 {
+            w = (d, i, g, e);
         }
     }
     Some(w)
