@@ -9,7 +9,7 @@ use crate::kernels::conv::{col2im_add, im2col, Packer, Patches};
 use crate::kernels::direct_conv;
 use crate::kernels::packed_gemm::{PackedB, PANEL};
 use crate::kernels::gemm::{sgemm_serial, Operand};
-use crate::kernels::simd::{self, BinaryOp};
+use crate::kernels::simd::{self, BinaryOp, Level};
 use crate::kernels::transpose::{transpose_into, transposed};
 use crate::kernels::CPtr;
 use crate::nn::activation::Activation;
@@ -146,14 +146,15 @@ impl ConvProblem<'_> {
         let offsets = self.tap_offsets(hp, wp);
         let packed: Vec<Vec<f32>> = (0..groups).map(|g| direct_conv::pack_weights(&self.weight[g * fg * rows..][..fg * rows], fg, rows)).collect();
         let level = simd::level();
-        let tile = direct_conv::tile_positions(level);
+        let fblocks = fg.div_ceil(direct_conv::BLOCK);
+        let tile = positions_per_tile(level, fblocks);
         let threads = self.helpers() + 1;
         let chunks = if threads == 1 || self.batch * groups >= 2 * threads { 1 } else { (2 * threads).div_ceil(self.batch * groups).min(plane.div_ceil(tile)) };
         let per_chunk = plane.div_ceil(chunks).next_multiple_of(tile);
         let chunks = plane.div_ceil(per_chunk);
         let in_plane = self.window.input_plane();
         let out_ptr = CPtr(out.as_mut_ptr());
-        let scratch = || (vec![0.0f32; if padded { cg * hp * wp } else { 0 }], vec![0usize; tile], vec![0.0f32; tile * direct_conv::BLOCK]);
+        let scratch = || (vec![0.0f32; if padded { cg * hp * wp } else { 0 }], vec![0usize; tile], vec![0.0f32; 2 * tile * direct_conv::BLOCK]);
         parallel::team::for_each_block_with(self.helpers(), self.batch * groups * chunks, scratch, |(xpad, bases, res), block| {
             let (n, g, chunk) = (block / (groups * chunks), block / chunks % groups, block % chunks);
             let source = &x[(n * self.channels + g * cg) * in_plane..][..cg * in_plane];
@@ -166,10 +167,7 @@ impl ConvProblem<'_> {
                     let q = p0 + o.min(count - 1);
                     *b = (q / w.output) * h.stride * wp + (q % w.output) * w.stride;
                 }
-                for (fb, weights) in packed[g].chunks(rows * direct_conv::BLOCK).enumerate() {
-                    // SAFETY: offsets and bases stay inside the (padded) group input by the
-                    // window's geometry; the buffers have the sizes `tile` asks.
-                    unsafe { direct_conv::tile(level, input, &offsets, bases, weights, res) };
+                direct_tiles(level, input, &offsets, bases, &packed[g], fblocks, res, |fb, res| {
                     for lane in 0..direct_conv::BLOCK.min(fg - fb * direct_conv::BLOCK) {
                         let f = fb * direct_conv::BLOCK + lane;
                         let b = bias.map_or(0.0, |b| b[g * fg + f]);
@@ -179,7 +177,7 @@ impl ConvProblem<'_> {
                             unsafe { *out_ptr.at(first_row + f * plane + p0 + o) = res[o * direct_conv::BLOCK + lane] + b };
                         }
                     }
-                }
+                });
             }
             for f in 0..fg {
                 // SAFETY: as above.
@@ -284,7 +282,7 @@ impl ConvProblem<'_> {
         let positions: Vec<usize> = (0..plane).map(|q| (q / w.output) * h.stride * wp + (q % w.output) * w.stride).collect();
         let fblocks = fg.div_ceil(direct_conv::BLOCK);
         let level = simd::level();
-        let tile = direct_conv::tile_positions(level);
+        let tile = positions_per_tile(level, fblocks);
         let blocks = if self.helpers() == 0 { 1 } else { self.batch.min(4 * parallel::num_threads()) };
         let per_block = self.batch.div_ceil(blocks);
         let blocks = self.batch.div_ceil(per_block);
@@ -292,7 +290,7 @@ impl ConvProblem<'_> {
         let mut partials = vec![0.0f32; blocks * plen];
         let partial_ptr = CPtr(partials.as_mut_ptr());
         let in_plane = self.window.input_plane();
-        let scratch = || (vec![0.0f32; if padded { cg * hp * wp } else { 0 }], vec![0.0f32; plane * direct_conv::BLOCK], vec![0usize; tile], vec![0.0f32; tile * direct_conv::BLOCK]);
+        let scratch = || (vec![0.0f32; if padded { cg * hp * wp } else { 0 }], vec![0.0f32; fblocks * plane * direct_conv::BLOCK], vec![0usize; tile], vec![0.0f32; 2 * tile * direct_conv::BLOCK]);
         parallel::team::for_each_block_with(self.helpers(), blocks, scratch, |(xpad, dzt, bases, res), b| {
             // SAFETY: block b alone writes its partial buffer.
             let partial = unsafe { std::slice::from_raw_parts_mut(partial_ptr.at(b * plen), plen) };
@@ -304,6 +302,7 @@ impl ConvProblem<'_> {
                         let lanes = direct_conv::BLOCK.min(fg - fb * direct_conv::BLOCK);
                         // dz of these filters as positions x 16 (a transpose of 16 planes).
                         let rows_of = &dz[(n * self.filters + g * fg + fb * direct_conv::BLOCK) * plane..][..lanes * plane];
+                        let dzt = &mut dzt[fb * plane * direct_conv::BLOCK..][..plane * direct_conv::BLOCK];
                         if lanes == direct_conv::BLOCK {
                             transpose_into(rows_of, lanes, plane, dzt);
                         } else {
@@ -314,17 +313,18 @@ impl ConvProblem<'_> {
                                 }
                             }
                         }
-                        for t0 in (0..rows).step_by(tile) {
-                            let count = tile.min(rows - t0);
-                            for (o, base) in bases.iter_mut().enumerate() {
-                                *base = taps[t0 + o.min(count - 1)];
-                            }
-                            // SAFETY: position + tap offsets stay inside the (padded) input, as
-                            // in forward; the buffers have the sizes `tile` asks.
-                            unsafe { direct_conv::tile(level, input, &positions, bases, dzt, res) };
+                    }
+                    for t0 in (0..rows).step_by(tile) {
+                        let count = tile.min(rows - t0);
+                        for (o, base) in bases.iter_mut().enumerate() {
+                            *base = taps[t0 + o.min(count - 1)];
+                        }
+                        // The forward tile with taps and positions swapped: the sum runs over
+                        // the positions, dz^T playing the weights.
+                        direct_tiles(level, input, &positions, bases, dzt, fblocks, res, |fb, res| {
                             let dst = &mut partial[((g * fblocks + fb) * rows + t0) * direct_conv::BLOCK..][..count * direct_conv::BLOCK];
                             simd::binary_inplace(BinaryOp::Add, dst, &res[..count * direct_conv::BLOCK]);
-                        }
+                        });
                     }
                 }
             }
@@ -452,4 +452,36 @@ fn pad_into<'b>(xpad: &'b mut [f32], source: &[f32], channels: usize, window: &W
         }
     }
     xpad
+}
+
+/// Positions per direct tile: the AVX-512 pair tile's where there are two blocks of filters.
+fn positions_per_tile(level: Level, fblocks: usize) -> usize {
+    direct_conv::pair_positions(level).filter(|_| fblocks >= 2).unwrap_or_else(|| direct_conv::tile_positions(level))
+}
+
+/// Runs the direct tiles of every block of 16 filters (`weights`: `fblocks` blocks of
+/// `offsets.len()` vectors) at `bases`, two blocks at a time where the pair tile is used
+/// (`bases.len()` says which), handing each block's results (`[position][16]`) to `emit`.
+#[allow(clippy::too_many_arguments)]
+fn direct_tiles(level: Level, input: &[f32], offsets: &[usize], bases: &[usize], weights: &[f32], fblocks: usize, res: &mut [f32], mut emit: impl FnMut(usize, &[f32])) {
+    let per = offsets.len() * direct_conv::BLOCK;
+    let n = bases.len();
+    let block = |fb: usize| &weights[fb * per..][..per];
+    // SAFETY (both arms): the callers' offsets + bases stay inside `input` (the window's
+    // geometry), `weights` holds `fblocks` blocks and `res` two tiles of results.
+    if direct_conv::pair_positions(level) == Some(n) {
+        for fb in (0..fblocks).step_by(2) {
+            let second = (fb + 1).min(fblocks - 1);
+            unsafe { direct_conv::tile_pair(level, input, offsets, bases, block(fb), block(second), res) };
+            emit(fb, &res[..n * direct_conv::BLOCK]);
+            if second != fb {
+                emit(second, &res[n * direct_conv::BLOCK..2 * n * direct_conv::BLOCK]);
+            }
+        }
+    } else {
+        for fb in 0..fblocks {
+            unsafe { direct_conv::tile(level, input, offsets, bases, block(fb), res) };
+            emit(fb, &res[..n * direct_conv::BLOCK]);
+        }
+    }
 }

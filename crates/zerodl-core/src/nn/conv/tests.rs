@@ -160,9 +160,11 @@ fn conv2d_gradients_match_numerical_ones_for_every_option() {
     for case in cases {
         check_layer(case, &[4, 7, 7], 2);
     }
-    // 16 filters or more per group run the direct kernel (two blocks of 16 when 17).
+    // 16 filters or more per group run the direct kernel (two blocks of 16 when 17, three in
+    // the AVX-512 pair tiles when 40: a pair and a block paired with itself).
     for case in [
         json!({ "kind": "conv2d", "filters": 17, "kernelSize": 3, "padding": 1 }),
+        json!({ "kind": "conv2d", "filters": 40, "kernelSize": 2, "activation": "tanh" }),
         json!({ "kind": "conv2d", "filters": 16, "kernelSize": [3, 2], "strides": 2, "padding": "same", "activation": "relu" }),
         json!({ "kind": "conv2d", "filters": 32, "kernelSize": 3, "dilation": 2, "groups": 2, "padding": [2, 1] }),
     ] {
@@ -239,7 +241,7 @@ fn batch_norm_keeps_running_statistics_as_pytorch_does() {
 /// two threads, batch-1 tiles split inside a sample), forward and backward.
 #[test]
 fn batches_equal_samples_one_at_a_time() {
-    for filters in [8, 32] {
+    for filters in [8, 32, 96] {
         batch_equals_samples(json!({ "kind": "conv2d", "filters": filters, "kernelSize": 3, "padding": 1, "groups": 2, "activation": "relu" }));
     }
 }
