@@ -21,6 +21,9 @@ use super::geometry::{Axis, Window};
 /// product reads it).
 const TILE_FLOATS: usize = 64 * 1024;
 
+/// Fewest taps per output (group channels x kernel size) for the direct kernel.
+const DIRECT_MIN_TAPS: usize = 64;
+
 /// Below this many multiply-adds a pass stays on the calling thread (waking a helper costs
 /// more than it saves).
 const PARALLEL_FROM: usize = 150_000;
@@ -55,6 +58,14 @@ impl ConvProblem<'_> {
         self.group_channels() * self.window.taps()
     }
 
+    /// Whether the direct kernel runs this layer: where its groups' filters fill the vectors
+    /// and each output sums enough taps to pay for its scattered store (the CIFAR-style first
+    /// layer, 27 taps, ran 2.6-4.3 ms packed against 5.7 ms direct; LeNet's second, 150 taps,
+    /// 1.2-2.0 ms packed against 0.7 ms direct: docs/conv.md).
+    fn direct(&self) -> bool {
+        self.group_filters() >= direct_conv::BLOCK && self.rows() >= DIRECT_MIN_TAPS && direct_allowed()
+    }
+
     fn multiply_adds(&self) -> usize {
         self.batch * self.window.output_plane() * self.rows() * self.filters
     }
@@ -71,7 +82,7 @@ impl ConvProblem<'_> {
     /// them into the output plane, which starts from the bias; the activation follows on the
     /// rows while they are in cache. A small batch splits each sample's panels between threads.
     pub fn forward(&self, x: &[f32], bias: Option<&[f32]>, activation: Activation, out: &mut [f32]) {
-        if self.group_filters() >= direct_conv::BLOCK {
+        if self.direct() {
             return self.forward_direct(x, bias, activation, out);
         }
         let plane = self.window.output_plane();
@@ -207,14 +218,14 @@ impl ConvProblem<'_> {
         // channels per group become its filters); below that, packing its patches costs more
         // than the few products per patch value (LeNet's second layer: 6.1 ms against 2.1 ms
         // for the whole backward pass at batch 64 on one thread).
-        let transposed = if self.group_channels() >= direct_conv::BLOCK { self.transposed_window() } else { None };
+        let transposed = if self.group_channels() >= direct_conv::BLOCK && self.group_filters() * self.window.taps() >= DIRECT_MIN_TAPS && direct_allowed() { self.transposed_window() } else { None };
         if let (Some(dx), Some(window)) = (dx.as_deref_mut(), transposed) {
             let weight = self.transposed_weight();
             let t = ConvProblem { window: &window, batch: self.batch, channels: self.filters, filters: self.channels, groups: self.groups, weight: &weight };
             t.forward(dz, None, Activation::Identity, dx);
             return self.weight_grad(x, dz, dweight);
         }
-        if self.group_filters() >= direct_conv::BLOCK {
+        if self.direct() {
             self.weight_grad_direct(x, dz, dweight);
             if dx.is_some() {
                 self.backward_gemm(x, dz, None, dx);
@@ -225,7 +236,7 @@ impl ConvProblem<'_> {
     }
 
     fn weight_grad(&self, x: &[f32], dz: &[f32], dweight: &mut [f32]) {
-        if self.group_filters() >= direct_conv::BLOCK {
+        if self.direct() {
             self.weight_grad_direct(x, dz, dweight)
         } else {
             self.backward_gemm(x, dz, Some(dweight), None)
@@ -484,4 +495,11 @@ fn direct_tiles(level: Level, input: &[f32], offsets: &[usize], bases: &[usize],
             emit(fb, &res[..n * direct_conv::BLOCK]);
         }
     }
+}
+
+/// `ZERODL_CONV=packed` turns the direct kernel off (every layer through packed patches and the
+/// GEMM), to measure one method against the other (docs/conv.md). Read once.
+fn direct_allowed() -> bool {
+    static ALLOWED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ALLOWED.get_or_init(|| !std::env::var("ZERODL_CONV").is_ok_and(|v| v.eq_ignore_ascii_case("packed")))
 }

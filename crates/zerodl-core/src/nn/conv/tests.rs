@@ -168,7 +168,9 @@ fn conv2d_gradients_match_numerical_ones_for_every_option() {
         json!({ "kind": "conv2d", "filters": 16, "kernelSize": [3, 2], "strides": 2, "padding": "same", "activation": "relu" }),
         json!({ "kind": "conv2d", "filters": 32, "kernelSize": 3, "dilation": 2, "groups": 2, "padding": [2, 1] }),
     ] {
-        check_layer(case, &[4, 7, 7], 2);
+        // 16 channels: 64 or more taps per output (the direct kernel's threshold), and the
+        // stride-1 input gradient as a transposed convolution.
+        check_layer(case, &[16, 6, 6], 2);
     }
     check_layer(json!({ "kind": "conv2d", "filters": 3, "kernelSize": 3, "strides": [1, 2], "padding": [1, 0], "dataFormat": "channelsLast" }), &[6, 7, 2], 2);
 }
@@ -247,12 +249,12 @@ fn batches_equal_samples_one_at_a_time() {
 }
 
 fn batch_equals_samples(layer_json: Value) {
-    let sample = [4, 12, 12];
+    let sample = [16, 12, 12];
     let batch = 7;
     let mut layer = build(layer_json, &sample);
-    let n = batch * 4 * 144;
+    let n = batch * 16 * 144;
     let x = uniform_vec(n, -1.0, 1.0, 9);
-    let y = layer.forward(&Tensor::from_vec(&[batch, 4, 12, 12], x.clone()).unwrap(), &Pass::training()).unwrap();
+    let y = layer.forward(&Tensor::from_vec(&[batch, 16, 12, 12], x.clone()).unwrap(), &Pass::training()).unwrap();
     let g = uniform_vec(y.len(), -1.0, 1.0, 10);
     let dx = layer.backward(g.clone(), true).unwrap();
     let dw = layer.params()[0].grad.clone();
@@ -261,13 +263,13 @@ fn batch_equals_samples(layer_json: Value) {
     let mut dw_sum = vec![0.0f32; dw.len()];
     for i in 0..batch {
         layer.params_mut()[0].grad.fill(0.0);
-        let xi = Tensor::from_vec(&[1, 4, 12, 12], x[i * 576..(i + 1) * 576].to_vec()).unwrap();
+        let xi = Tensor::from_vec(&[1, 16, 12, 12], x[i * 2304..(i + 1) * 2304].to_vec()).unwrap();
         let yi = layer.forward(&xi, &Pass::training()).unwrap();
         for (a, b) in yi.as_slice().iter().zip(&y.as_slice()[i * per..]) {
             assert!((a - b).abs() < 1e-5, "sample {i}: {a} vs {b}");
         }
         let dxi = layer.backward(g[i * per..(i + 1) * per].to_vec(), true).unwrap();
-        for (a, b) in dxi.iter().zip(&dx[i * 576..]) {
+        for (a, b) in dxi.iter().zip(&dx[i * 2304..]) {
             assert!((a - b).abs() < 1e-5, "dx sample {i}: {a} vs {b}");
         }
         dw_sum.iter_mut().zip(&layer.params()[0].grad).for_each(|(s, g)| *s += g);
