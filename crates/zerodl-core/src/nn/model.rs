@@ -214,7 +214,11 @@ impl Sequential {
         let x = inputs.x;
         if x.rank() != self.input_shape.len() + 1 || !fits(&self.input_shape, &x.shape()[1..]) {
             let empty_free = x.rank() == self.input_shape.len() + 1 && self.input_shape.iter().zip(&x.shape()[1..]).any(|(&p, &a)| p == ANY && a == 0);
-            let why = if empty_free { " (a free size, null, must be at least 1)" } else { "" };
+            let why = if empty_free {
+                " (a free size, null, must be at least 1)".to_string()
+            } else {
+                self.layout_hint(x.shape()).unwrap_or_default()
+            };
             return Err(Error::shape_mismatch(format!("model expects inputs of shape {}, got {}{why}", fmt_batch_pattern(&self.input_shape), fmt_shape(x.shape()))));
         }
         if let Some(i) = x.first_non_finite() {
@@ -237,6 +241,25 @@ impl Sequential {
             }
         }
         Ok(())
+    }
+
+    /// For images given channels last to a model that reads them channels first (or the other
+    /// way round): a hint naming the layout option.
+    fn layout_hint(&self, got: &[usize]) -> Option<String> {
+        let want = &self.input_shape;
+        if got.len() != want.len() + 1 || want.len() < 2 {
+            return None;
+        }
+        let sample = &got[1..];
+        let (first, last) = (&want[..], sample);
+        let rotated_left = first[1..] == last[..last.len() - 1] && first[0] == last[last.len() - 1];
+        let rotated_right = first[..first.len() - 1] == last[1..] && first[first.len() - 1] == last[0];
+        let conv = self.layers.first().is_some_and(|l| matches!(l.kind(), "conv2d" | "conv1d" | "maxPool2d" | "avgPool2d" | "globalAveragePool2d" | "batchNormalization"));
+        match (conv, rotated_left, rotated_right) {
+            (true, true, _) => Some(" (channels last? this model reads channels first, [channels, height, width]; for [height, width, channels] samples give its conv and pooling layers dataFormat: 'channelsLast')".into()),
+            (true, _, true) => Some(" (channels first? this model reads channels last; move the channels to the last axis)".into()),
+            _ => None,
+        }
     }
 
     /// Runs every layer; `training` keeps what backward needs (and applies dropout). A batch of

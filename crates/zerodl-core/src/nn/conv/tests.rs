@@ -339,3 +339,13 @@ fn a_conv_model_passes_the_model_gradient_check() {
         assert!(c.passed, "{c:?}");
     }
 }
+
+#[test]
+fn channels_last_images_to_a_channels_first_model_get_a_hint() {
+    let config = SequentialConfig::from_json(&json!({ "inputShape": [3, 8, 8], "layers": [{ "kind": "conv2d", "filters": 2, "kernelSize": 3 }] }), "test").unwrap();
+    let mut m = Sequential::from_config(&config, 1).unwrap();
+    let e = m.forward(&Tensor::zeros(&[2, 8, 8, 3]).unwrap(), false).unwrap_err().message;
+    assert!(e.contains("got [2, 8, 8, 3] (channels last?") && e.contains("dataFormat: 'channelsLast'"), "{e}");
+    let e = m.forward(&Tensor::zeros(&[2, 3, 8, 9]).unwrap(), false).unwrap_err().message;
+    assert!(!e.contains("channels last?"), "{e}");
+}
