@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { closeness } from './closeness.js';
 import { zd } from './helpers.js';
 
 const require = createRequire(import.meta.url);
@@ -20,27 +21,12 @@ type Layer = ConstructorParameters<typeof Sequential>[0][number];
 
 const dir = mkdtempSync(join(tmpdir(), 'zerodl-onnx-conv-'));
 afterAll(() => {
-  console.log(`onnx-export-conv: max |zerodl - onnxruntime| = ${worst.toExponential(2)} over ${compared} values`);
+  console.log(`onnx-export-conv: ${summary()}`);
   rmSync(dir, { recursive: true, force: true });
 });
 
-let worst = 0;
-let compared = 0;
 let fileCount = 0;
-
-/** |a - b| <= 1e-5, relative for values above 1. */
-function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string): void {
-  expect(actual.length, `${what}: length`).toBe(expected.length);
-  let bad = -1;
-  for (let i = 0; i < expected.length; i++) {
-    const [a, e] = [actual[i] as number, expected[i] as number];
-    const d = Math.abs(a - e);
-    worst = Math.max(worst, d);
-    if (!(d <= 1e-5 * Math.max(1, Math.abs(e))) && bad < 0) bad = i;
-  }
-  compared += expected.length;
-  expect(bad, `${what}: index ${bad}: onnxruntime ${actual[bad]}, zerodl ${expected[bad]}`).toBe(-1);
-}
+const { expectClose, summary } = closeness(['onnxruntime', 'zerodl']);
 
 interface Node {
   op_type: string;

@@ -64,3 +64,40 @@ export function model({ nodes, initializers, inputs, outputs, opset = 17, name =
   const opsetImport = msg(8, [str(1, ''), int(2, opset)]);
   return new Uint8Array(concat([int(1, 8), str(2, 'zerodl-bench'), msg(7, graph), opsetImport]));
 }
+
+/**
+ * A CNN of lib/cnn.mjs (W11) as ONNX, what an export of the nn.Sequential gives: Conv (+ Relu),
+ * MaxPool, Flatten, Gemm (transB) (+ Relu), and Softmax on the last layer; input "input"
+ * [batch, C, H, W], output "output" [batch, classes]. `w`: the weights by cnnParams() name (PyTorch
+ * layouts, which are ONNX's).
+ */
+export function cnnModel(arch, params, w, batch) {
+  const ops = []; // [opType, extra inputs, attributes], chained: each takes the previous one's output
+  const initializers = [];
+  let p = 0;
+  let classes;
+  for (const l of arch.layers) {
+    if (l.kind === 'conv2d' || l.kind === 'dense') {
+      const [wp, bp] = [params[p], params[p + 1]];
+      p += 2;
+      initializers.push(tensor(wp.name, wp.shape, w[wp.name]), tensor(bp.name, bp.shape, w[bp.name]));
+      ops.push(l.kind === 'conv2d'
+        ? ['Conv', [wp.name, bp.name], { kernel_shape: [l.kernel, l.kernel], pads: Array(4).fill(l.padding), strides: [1, 1] }]
+        : ['Gemm', [wp.name, bp.name], { transB: 1 }]);
+      classes = wp.shape[0];
+    } else if (l.kind === 'maxPool2d') {
+      ops.push(['MaxPool', [], { kernel_shape: [l.pool, l.pool], strides: [l.pool, l.pool] }]);
+    } else {
+      ops.push(['Flatten', [], { axis: 1 }]);
+    }
+    if (l.activation === 'relu') ops.push(['Relu', [], {}]);
+    if (l.activation === 'softmax') ops.push(['Softmax', [], { axis: 1 }]);
+  }
+  const name = (i) => (i < 0 ? 'input' : i === ops.length - 1 ? 'output' : `t${i}`);
+  return model({
+    nodes: ops.map(([op, extra, attrs], i) => node(op, [name(i - 1), ...extra], [name(i)], attrs)),
+    initializers,
+    inputs: [valueInfo('input', [batch, ...arch.inputShape])],
+    outputs: [valueInfo('output', [batch, classes])],
+  });
+}

@@ -94,10 +94,10 @@ function targetLines(w) {
     const flags = (t.indicative ? ' [quick run: indicative only]' : '') +
       (t.busy ? ' [machine was busy: unreliable]' : '');
     if (t.key !== undefined) {
-      const fmt = (x) => cell(x, t.digits ?? 2, t.exp);
+      const fmt = (x) => (x == null ? 'none' : cell(x, t.digits ?? 2, t.exp)); // none: e.g. W7's goal not reached
       const need = `needs ${t.max !== undefined ? `< ${fmt(t.max)}` : `>= ${fmt(t.min)}`}${t.unit ?? ''}`;
       if (t.verdict === 'n/a') return `n/a   ${what}: ${t.note} (${need})`;
-      return `${t.verdict.padEnd(5)} ${what}: ${t.impl} ${t.name ?? t.key} = ${fmt(t.value)}${t.unit ?? ''} (${need})${flags}`;
+      return `${t.verdict.padEnd(5)} ${what}: ${t.impl} ${t.name ?? t.key} = ${fmt(t.value)}${t.value == null ? '' : t.unit ?? ''} (${need})${flags}`;
     }
     if (t.maxMs !== undefined) {
       const need = `needs <= ${fmtTime(t.maxMs, w.unit)} ${w.unit}`;

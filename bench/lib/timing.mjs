@@ -93,17 +93,32 @@ export async function runCases(plan, impl, timeCase) {
 }
 
 /**
- * Times predict calls (W5): `call()` returns, or with `async` resolves to, the model's output
- * for the case's input. The output must match the case's reference (`expected`, within
- * `tolerance`) before the first timed call and after the last, else the case fails: a wrong
- * model is never timed. Returns the times plus the prediction and its distance to the reference.
+ * Times predict calls (W5, W11): `call()` returns, or with `async` resolves to, the model's output
+ * for the case's input: one number (W5) or all of them, row-major (W11, whose `expected` is an
+ * array). The output must match the case's reference (`expected`, within `tolerance`: for an
+ * array, every element) before the first timed call and after the last, else the case fails: a
+ * wrong model is never timed. Returns the times plus the distance to the reference and, for one
+ * number, the prediction itself.
  */
 export async function timePredict(call, c, policy, { async = false } = {}) {
+  const vector = Array.isArray(c.expected);
   const check = (value, when) => {
-    const error = Math.abs(value - c.expected);
+    let error;
+    if (vector) {
+      if (value?.length !== c.expected.length) {
+        throw new Error(`output has ${value?.length} values ${when}, the reference ${c.expected.length}: wrong model`);
+      }
+      error = 0;
+      for (let i = 0; i < value.length; i++) {
+        const d = Math.abs(value[i] - c.expected[i]);
+        error = Math.max(error, Number.isNaN(d) ? Infinity : d); // a NaN output fails the check
+      }
+    } else {
+      error = Math.abs(value - c.expected);
+    }
     if (!(error <= c.tolerance)) {
-      throw new Error(`prediction ${value} ${when} is ${error} off the reference ${c.expected} ` +
-        `(tolerance ${c.tolerance}): wrong model`);
+      throw new Error(`${vector ? 'output' : `prediction ${value}`} ${when} is ${error} off the reference` +
+        `${vector ? '' : ` ${c.expected}`} (tolerance ${c.tolerance}): wrong model`);
     }
     return error;
   };
@@ -113,5 +128,5 @@ export async function timePredict(call, c, policy, { async = false } = {}) {
   const timed = async ? async () => { last = await call(); } : () => { last = call(); };
   const times = async ? await timeRepsAsync(timed, policy) : timeReps(timed, policy);
   check(last, 'after timing');
-  return { times_ms: times, prediction, abs_error: absError };
+  return vector ? { times_ms: times, max_abs_error: absError } : { times_ms: times, prediction, abs_error: absError };
 }

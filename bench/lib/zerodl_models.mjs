@@ -1,7 +1,9 @@
 // The zerodl models and training steps of the workloads, built from a case, for every runner
 // that needs them: W2's and W4/W6's step (impls/zerodl_w2.mjs, zerodl_rnn.mjs, and W9's
 // long runs of both), W5's LSTM regressor (zerodl_w5.mjs, W10's and W14's serving runs), W8's
-// char LM (zerodl_w8.mjs, the save/load runs).
+// char LM (zerodl_w8.mjs, the save/load runs), and the CNNs of W3/W12 (zerodl_cnn.mjs), W11
+// (zerodl_w11.mjs, zerodl_onnx_export.mjs) and W7 (zerodl_w7.mjs).
+import { cnnShapes } from './cnn.mjs';
 import { labelsF32, oneHotF32, seededParams, uniformF32 } from './data.mjs';
 
 /**
@@ -75,4 +77,62 @@ export function charLm2(zd, c) {
   ]);
   setSeededWeights(zd, model, c);
   return model;
+}
+
+/**
+ * A CNN of lib/cnn.mjs (`arch`: inputShape [C, H, W], layers) as a zerodl Sequential (NCHW, the
+ * default channelsFirst), with its own initial weights (`seed`) until setCnnWeights replaces them.
+ */
+export function cnnModel(zd, arch, { seed } = {}) {
+  const layers = cnnShapes(arch).map((l, i) => {
+    const first = i === 0 ? { inputShape: arch.inputShape } : {};
+    if (l.kind === 'conv2d') {
+      return zd.layers.conv2d({ filters: l.filters, kernelSize: l.kernel, padding: l.padding || 'valid',
+        activation: l.activation, ...first });
+    }
+    if (l.kind === 'maxPool2d') return zd.layers.maxPool2d({ poolSize: l.pool, ...first });
+    if (l.kind === 'flatten') return zd.layers.flatten({ ...first });
+    return zd.layers.dense({ units: l.units, activation: l.activation, ...first });
+  });
+  return new zd.Sequential(layers, seed === undefined ? {} : { seed });
+}
+
+/**
+ * Sets a CNN's parameters to `values` ({name: Float32Array} in the order of `params`, lib/cnn.mjs
+ * cnnParams: PyTorch layouts), pairing them with the model's own parameters by order and checking
+ * each shape, so a difference in module numbering cannot put a tensor in the wrong place.
+ */
+export function setCnnWeights(zd, model, params, values) {
+  const own = Object.entries(model.getWeightValues());
+  if (own.length !== params.length) throw new Error(`model has ${own.length} parameters, the case ${params.length}`);
+  const tensors = {};
+  own.forEach(([name, { shape }], i) => {
+    const p = params[i];
+    if (shape.join() !== p.shape.join()) throw new Error(`parameter ${name}: model shape [${shape}], case ${p.name} [${p.shape}]`);
+    tensors[name] = zd.tensor(values[p.name], p.shape);
+  });
+  model.setWeights(tensors);
+  for (const t of Object.values(tensors)) t.dispose();
+}
+
+/** The case's CNN (`c.arch`) with the case's seeded weights (`c.params`, `c.weightsSeed`). */
+export function seededCnn(zd, c) {
+  const model = cnnModel(zd, c.arch);
+  setCnnWeights(zd, model, c.params, seededParams(c.params, c.weightsSeed));
+  return model;
+}
+
+/**
+ * W3 / W12: the case's CNN with its seeded weights, compiled with SGD, and its seeded batch
+ * (inputs uniform [0, 1) [batch, C, H, W], integer labels). `step()` is one
+ * `await model.trainOnBatch(x, y)`, resolving with the loss.
+ */
+export function cnnTrainStep(zd, c) {
+  const model = seededCnn(zd, c);
+  model.compile({ optimizer: zd.optimizers.sgd({ learningRate: c.learningRate }),
+    loss: 'sparseCategoricalCrossentropy' });
+  const x = zd.tensor(uniformF32(c.batch * c.arch.inputShape.reduce((a, b) => a * b, 1), c.inputSeed),
+    [c.batch, ...c.arch.inputShape]);
+  const y = zd.tensor(labelsF32(c.batch, c.classes, c.labelsSeed));
+  return trainStep(model, x, y);
 }

@@ -46,22 +46,35 @@ def time_train_steps(step, policy):
 
 
 def time_predict(call, c, policy):
-    """Times predict calls (W5); mirrors timePredict() in lib/timing.mjs: `call()` returns the model's
-    output for the case's input, which must match the case's reference (`expected`, within
-    `tolerance`) before the first timed call and after the last, else the case fails untimed."""
+    """Times predict calls (W5, W11); mirrors timePredict() in lib/timing.mjs: `call()` returns the model's
+    output for the case's input (one number, or for W11, whose `expected` is a list, all of them), which
+    must match the case's reference (`expected`, within `tolerance`: for a list, every element) before the
+    first timed call and after the last, else the case fails untimed."""
+    vector = isinstance(c["expected"], list)
+
     def check(value, when):
-        error = abs(value - c["expected"])
+        if vector:
+            values = [float(v) for v in value]
+            if len(values) != len(c["expected"]):
+                raise ValueError(f"output has {len(values)} values {when}, the reference {len(c['expected'])}: wrong model")
+            diffs = [abs(v - e) for v, e in zip(values, c["expected"])]
+            error = max(math.inf if math.isnan(d) else d for d in diffs)
+        else:
+            error = abs(float(value) - c["expected"])
         if not error <= c["tolerance"]:
-            raise ValueError(f"prediction {value} {when} is {error} off the reference {c['expected']} "
-                             f"(tolerance {c['tolerance']}): wrong model")
+            what = "output" if vector else f"prediction {float(value)}"
+            ref = "" if vector else f" {c['expected']}"
+            raise ValueError(f"{what} {when} is {error} off the reference{ref} (tolerance {c['tolerance']}): wrong model")
         return error
 
-    prediction = float(call())
-    abs_error = check(prediction, "before timing")
+    first = call()
+    abs_error = check(first, "before timing")
     last = []
     times = time_reps(lambda: last.append(call()), **policy)
-    check(float(last[-1]), "after timing")
-    return {"times_ms": times, "prediction": prediction, "abs_error": abs_error}
+    check(last[-1], "after timing")
+    if vector:
+        return {"times_ms": times, "max_abs_error": abs_error}
+    return {"times_ms": times, "prediction": float(first), "abs_error": abs_error}
 
 
 def run_cases(plan, impl, time_case):
@@ -125,6 +138,16 @@ def seeded_params(np, specs, seed):
         out[s["name"]] = ((2 * u[at:at + n] - 1) * s["bound"]).astype(np.float32).reshape(s["shape"])
         at += n
     return out
+
+
+def seeded_uniform(np, n, seed):
+    """lib/data.mjs's uniformF32(): n float32 values uniform in [0, 1), the same as the Node runners'."""
+    return unit(np, mulberry32(np, n, seed)).astype(np.float32)
+
+
+def seeded_labels(np, n, classes, seed):
+    """lib/data.mjs's labelsF32() as int64 class ids: the same labels as the Node runners'."""
+    return np.floor(unit(np, mulberry32(np, n, seed)) * classes).astype(np.int64)
 
 
 def seeded_permutation(np, n, seed):

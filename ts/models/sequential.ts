@@ -116,6 +116,22 @@ export class Sequential implements FitTarget {
     this.#training = built.training;
   }
 
+  /**
+   * The optimizer's learning rate (undefined before `compile`). Setting it keeps the optimizer's
+   * state (Adam's moments and step count, SGD's momentum), where compiling again would start the
+   * optimizer over: a schedule (see `callbacks.learningRateScheduler`). A saved model records
+   * the rate in use.
+   */
+  get learningRate(): number | undefined {
+    return this.#native.learningRate() ?? undefined;
+  }
+
+  set learningRate(value: number | undefined) {
+    if (typeof value !== 'number') throw new InvalidArgumentError(`setLearningRate() expects a number >= 0, got ${describe(value)}`);
+    callNative(() => this.#native.setLearningRate(value));
+    this.#training = this.toJSON().training;
+  }
+
   /** @internal The facade over a native model built elsewhere (a loaded model file). */
   static fromNative(model: NativeModel): Sequential {
     const full = JSON.parse(model.config()) as SequentialConfig;

@@ -9,6 +9,8 @@ import { closest } from '../util/options.js';
 
 export { EarlyStopping, earlyStopping } from './early-stopping.js';
 export type { EarlyStoppingArgs } from './early-stopping.js';
+export { LearningRateScheduler, learningRateScheduler } from './learning-rate-scheduler.js';
+export type { Schedule } from './learning-rate-scheduler.js';
 export { ModelCheckpoint, modelCheckpoint } from './model-checkpoint.js';
 export type { ModelCheckpointArgs } from './model-checkpoint.js';
 
@@ -25,6 +27,8 @@ export interface TrainingTarget {
   getWeights(): Record<string, unknown>;
   /** Restores weights returned by `getWeights()`. */
   setWeights(weights: Record<string, unknown>): void;
+  /** The optimizer's learning rate (undefined before compile); setting it keeps the optimizer's state. */
+  learningRate?: number | undefined;
 }
 
 /** Hooks called by `fit()`; implement any subset. */

@@ -63,4 +63,11 @@ export const training: Case[] = [
   { name: 'gradientCheck(): zero samples', code: `zd.gradientCheck(h.compiled(), zd.ones([0, 3]), zd.ones([0, 2]))`, expect: { code: 'ERR_INVALID_ARGUMENT', came: /shape \[0, 3\]/, expected: /at least one sample/ } },
   { name: 'gradientCheck(): NaN input', code: `zd.gradientCheck(h.compiled(), zd.full([1, 3], NaN), zd.ones([1, 2]))`, expect: { code: 'ERR_NON_FINITE', came: /NaN/, expected: /input/ } },
   { name: 'gradientCheck(): a length beyond the timesteps', code: `zd.gradientCheck(h.compiledRnn(), h.SX(), h.SY(), { lengths: [9, 1] })`, expect: { code: 'ERR_INVALID_ARGUMENT', came: /lengths\[0\] is 9/, expected: /must be in \[1, 5\]/ } },
+  // learning rate and its schedule
+  { name: 'learningRate: set before compile', code: `{ const m = h.mlp(); m.learningRate = 0.1; }`, expect: { code: 'ERR_INVALID_ARGUMENT', came: /setting the learning rate/, expected: /needs a compiled model/ } },
+  { name: 'learningRate: a string', code: `{ const m = h.compiled(); m.learningRate = '0.1'; }`, expect: { code: 'ERR_INVALID_ARGUMENT', came: /the string "0\.1"/, expected: /a number >= 0/ } },
+  { name: 'learningRate: negative', code: `{ const m = h.compiled(); m.learningRate = -0.5; }`, expect: { code: 'ERR_INVALID_ARGUMENT', came: /got -0\.5/, expected: /finite number >= 0/ } },
+  { name: 'learningRate: infinite', code: `{ const m = h.compiled(); m.learningRate = Infinity; }`, expect: { code: 'ERR_INVALID_ARGUMENT', came: /inf/i, expected: /finite number/ } },
+  { name: 'learningRateScheduler(): not a function', code: `zd.callbacks.learningRateScheduler({ 0: 0.1 })`, expect: { code: 'ERR_INVALID_ARGUMENT', came: /an object/, expected: /expects a function \(epoch, learningRate\) => learningRate/ } },
+  { name: 'learningRateScheduler(): the schedule returns a string', code: `h.compiled().fit(h.X(), h.Y(), { epochs: 1, verbose: 0, callbacks: [zd.callbacks.learningRateScheduler(() => '0.1')] })`, expect: { code: 'ERR_INVALID_ARGUMENT', came: /the string "0\.1" for epoch 0/, expected: /must return a finite number >= 0/ } },
 ];

@@ -24,22 +24,11 @@ pub fn pool_plane(window: &Window, reduce: Reduce, src: &[f32], dst: &mut [f32],
     for oy in 0..h.output {
         for ox in 0..w.output {
             let (mut best, mut at, mut sum) = (f32::NEG_INFINITY, u32::MAX, 0.0f32);
-            for ki in 0..h.kernel {
-                let y = h.source(oy, ki);
-                if y < 0 || y >= h.input as isize {
-                    continue;
-                }
-                for kj in 0..w.kernel {
-                    let x = w.source(ox, kj);
-                    if x < 0 || x >= w.input as isize {
-                        continue;
-                    }
-                    let i = y as usize * w.input + x as usize;
-                    let v = src[i];
-                    sum += v;
-                    if v > best {
-                        (best, at) = (v, i as u32);
-                    }
+            for i in taps(window, oy, ox) {
+                let v = src[i];
+                sum += v;
+                if v > best {
+                    (best, at) = (v, i as u32);
                 }
             }
             let o = oy * w.output + ox;
@@ -53,6 +42,37 @@ pub fn pool_plane(window: &Window, reduce: Reduce, src: &[f32], dst: &mut [f32],
             }
         }
     }
+}
+
+/// Adds one plane's input gradient into `dst` from its output gradient `grad`: each max
+/// window's gradient to the maximum `argmax` kept, each average window's evenly to its inputs
+/// (the padding's share dropped).
+pub fn pool_plane_backward(window: &Window, reduce: Reduce, grad: &[f32], argmax: &[u32], dst: &mut [f32]) {
+    match reduce {
+        Reduce::Max => {
+            for (&g, &at) in grad.iter().zip(argmax) {
+                if at != u32::MAX {
+                    dst[at as usize] += g;
+                }
+            }
+        }
+        Reduce::Average => {
+            let (ow, divisor) = (window.w.output, window.taps() as f32);
+            for (o, &g) in grad.iter().enumerate() {
+                for i in taps(window, o / ow, o % ow) {
+                    dst[i] += g / divisor;
+                }
+            }
+        }
+    }
+}
+
+/// The plane indices of the inputs under output (oy, ox) that lie inside the input (not in the
+/// padding), row-major: the order in which the first maximum wins.
+fn taps(window: &Window, oy: usize, ox: usize) -> impl Iterator<Item = usize> + '_ {
+    let Window { h, w } = window;
+    let rows = (0..h.kernel).filter_map(move |ki| usize::try_from(h.source(oy, ki)).ok().filter(|&y| y < h.input));
+    rows.flat_map(move |y| (0..w.kernel).filter_map(move |kj| usize::try_from(w.source(ox, kj)).ok().filter(|&x| x < w.input).map(|x| y * w.input + x)))
 }
 
 /// 2x2 windows, stride 2, no padding.

@@ -206,6 +206,15 @@ impl Sequential {
         self.training.as_mut().map(|t| &mut t.optimizer)
     }
 
+    /// Changes the optimizer's learning rate, keeping its state; the description's training
+    /// configuration follows (a saved model records the rate it trains with now).
+    pub fn set_learning_rate(&mut self, learning_rate: f64) -> Result<()> {
+        let training = self.training.as_mut().ok_or_else(|| Error::invalid_argument("setting the learning rate needs a compiled model (an optimizer): call compile() first"))?;
+        crate::json::within(training.optimizer.set_learning_rate(learning_rate), "setLearningRate()")?;
+        training.config.optimizer = training.optimizer.config;
+        Ok(())
+    }
+
     pub fn is_compiled(&self) -> bool {
         self.training.is_some()
     }

@@ -94,6 +94,14 @@ impl OptimizerConfig {
     pub const KINDS: &'static [&'static str] = &["sgd", "adam"];
 
     /// The option names of the optimizer `kind` ("sgd", "adam").
+    /// The learning rate of either kind.
+    pub fn learning_rate(&self) -> f64 {
+        match self {
+            OptimizerConfig::Sgd(c) => c.learning_rate,
+            OptimizerConfig::Adam(c) => c.learning_rate,
+        }
+    }
+
     pub fn options_of(kind: &str) -> Option<&'static [&'static str]> {
         match kind {
             "sgd" => Some(crate::json::fields::<SgdConfig>()),
@@ -237,6 +245,24 @@ impl Optimizer {
             OptimizerConfig::Sgd(_) => &["momentum_buffer"],
             OptimizerConfig::Adam(_) => &["exp_avg", "exp_avg_sq"],
         }
+    }
+
+    /// The learning rate.
+    pub fn learning_rate(&self) -> f64 {
+        self.config.learning_rate()
+    }
+
+    /// Changes the learning rate, keeping the state (momentum, Adam's moments and step count):
+    /// a schedule, where compiling again would start the optimizer over.
+    pub fn set_learning_rate(&mut self, learning_rate: f64) -> Result<()> {
+        let mut config = self.config;
+        match &mut config {
+            OptimizerConfig::Sgd(c) => c.learning_rate = learning_rate,
+            OptimizerConfig::Adam(c) => c.learning_rate = learning_rate,
+        }
+        config.validate()?;
+        self.config = config;
+        Ok(())
     }
 
     /// Steps taken so far (Adam's bias correction counts them).

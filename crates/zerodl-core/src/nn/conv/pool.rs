@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::conv_layer::check_batch;
 use super::geometry::{paddings, DataFormat, Padding, Pair, Window};
 use super::layout::{to_channels_first, to_channels_last};
-use crate::kernels::pool::{pool_plane, Reduce};
+use crate::kernels::pool::{pool_plane, pool_plane_backward};
 use crate::kernels::CPtr;
 use crate::memory;
 use crate::nn::config::{LayerConfig, LayerOptions};
@@ -62,11 +62,8 @@ impl PoolConfig {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PoolKind {
-    Max,
-    Average,
-}
+/// Max or average pooling (the kernels' own enum).
+pub use crate::kernels::pool::Reduce as PoolKind;
 
 pub struct Pool {
     name: String,
@@ -150,11 +147,7 @@ impl Layer for Pool {
         let keep = pass.training && self.pool == PoolKind::Max;
         let mut argmax = if keep { vec![0u32; count] } else { Vec::new() };
         let (out_ptr, arg_ptr) = (CPtr(out.as_mut_ptr()), argmax.as_mut_ptr() as usize);
-        let reduce = match self.pool {
-            PoolKind::Max => Reduce::Max,
-            PoolKind::Average => Reduce::Average,
-        };
-        let window = &self.window;
+        let (reduce, window) = (self.pool, &self.window);
         self.planes(batch, |range| {
             for plane in range {
                 // SAFETY: each range writes its own planes of the output (and argmax), which
@@ -186,41 +179,13 @@ impl Layer for Pool {
         let g = if channels_last { to_channels_first(&grad, batch, out_plane, self.channels) } else { grad };
         let mut dx = memory::zeroed(batch * self.channels * in_plane, &format!("{}'s input gradient", self.name))?;
         let dx_ptr = CPtr(dx.as_mut_ptr());
-        let Window { h, w } = self.window;
-        let (pool, argmax, divisor) = (self.pool, &self.argmax, self.window.taps() as f32);
+        let (reduce, argmax, window) = (self.pool, &self.argmax, &self.window);
         self.planes(batch, |range| {
             for plane in range {
                 // SAFETY: each range writes only its own planes of dx.
                 let dst = unsafe { std::slice::from_raw_parts_mut(dx_ptr.at(plane * in_plane), in_plane) };
-                let go = &g[plane * out_plane..][..out_plane];
-                match pool {
-                    PoolKind::Max => {
-                        for (&gv, &at) in go.iter().zip(&argmax[plane * out_plane..][..out_plane]) {
-                            if at != u32::MAX {
-                                dst[at as usize] += gv;
-                            }
-                        }
-                    }
-                    PoolKind::Average => {
-                        for oy in 0..h.output {
-                            for ox in 0..w.output {
-                                let share = go[oy * w.output + ox] / divisor;
-                                for ki in 0..h.kernel {
-                                    let y = h.source(oy, ki);
-                                    if y < 0 || y >= h.input as isize {
-                                        continue;
-                                    }
-                                    for kj in 0..w.kernel {
-                                        let xx = w.source(ox, kj);
-                                        if xx >= 0 && xx < w.input as isize {
-                                            dst[y as usize * w.input + xx as usize] += share;
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
+                let arg = if reduce == PoolKind::Max { &argmax[plane * out_plane..][..out_plane] } else { &[] };
+                pool_plane_backward(window, reduce, &g[plane * out_plane..][..out_plane], arg, dst);
             }
         });
         Ok(if channels_last { to_channels_last(&dx, batch, self.channels, in_plane) } else { dx })
