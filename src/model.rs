@@ -235,6 +235,18 @@ impl NativeModel {
             .collect()
     }
 
+    /// The optimizer's learning rate (null before compile).
+    #[napi]
+    pub fn learning_rate(&self) -> Option<f64> {
+        lock(&self.model).optimizer().map(|o| o.learning_rate())
+    }
+
+    /// Changes the learning rate and keeps the optimizer's state.
+    #[napi]
+    pub fn set_learning_rate(&self, learning_rate: f64) -> Result<()> {
+        lock(&self.model).set_learning_rate(learning_rate).js()
+    }
+
     /// Parameter names as the equivalent PyTorch nn.Sequential's state_dict has them ("2.weight").
     #[napi]
     pub fn weight_names(&self) -> Vec<String> {
