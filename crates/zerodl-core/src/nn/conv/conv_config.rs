@@ -163,7 +163,7 @@ impl ConvSpec {
         if self.groups == 0 {
             invalid_arg!("{what}: groups must be an integer >= 1, got 0");
         }
-        if self.filters % self.groups != 0 {
+        if !self.filters.is_multiple_of(self.groups) {
             invalid_arg!("{what}: groups ({}) must divide filters ({}): each group makes filters / groups output channels", self.groups, self.filters);
         }
         if self.activation == Activation::Softmax {

@@ -51,17 +51,14 @@ impl Serialize for Pair {
 /// SAME_UPPER do), or explicit (the same before and after). `P` is [`Pair`] for 2-D layers
 /// and `usize` for 1-D ones.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Default)]
 pub enum Padding<P> {
+    #[default]
     Valid,
     Same,
     Explicit(P),
 }
 
-impl<P> Default for Padding<P> {
-    fn default() -> Self {
-        Padding::Valid
-    }
-}
 
 /// How an explicit padding of each dimensionality reads and writes itself.
 pub trait PaddingSize: Sized + Copy {
@@ -189,7 +186,7 @@ impl Axis {
             let what = if dilation > 1 { format!("a dilated kernel spanning {span} (kernel {kernel}, dilation {dilation})") } else { format!("a kernel of {kernel}") };
             invalid_arg!("{name}: {what} is larger than the padded input's {axis} ({input} + padding {pad_before} + {pad_after} = {padded})");
         }
-        if (padded - span) % stride != 0 {
+        if !(padded - span).is_multiple_of(stride) {
             invalid_arg!(
                 "{name}: the window does not tile the input's {axis}: ({input} + padding {pad_before} + {pad_after} - {span}) / stride {stride} is not a whole number, so the last {} would be ignored; change padding or strides (padding \"same\" always fits)",
                 (padded - span) % stride
@@ -278,7 +275,7 @@ mod tests {
             let (lo, hi) = a.valid_outputs(k);
             for o in 0..a.output {
                 let s = a.source(o, k);
-                assert_eq!((lo..hi).contains(&o), s >= 0 && s < 5, "k {k} o {o}");
+                assert_eq!((lo..hi).contains(&o), (0..5).contains(&s), "k {k} o {o}");
             }
         }
     }

@@ -6,7 +6,9 @@
 pub mod batch_norm;
 pub mod conv_compute;
 pub mod conv_config;
+mod conv_direct;
 pub mod conv_layer;
+mod conv_packed;
 pub mod geometry;
 pub mod global_pool;
 pub mod layout;

@@ -49,7 +49,7 @@ impl ReshapeConfig {
         let total: usize = input_shape.iter().product();
         let known: usize = self.target_shape.iter().filter(|&&d| d > 0).map(|&d| d as usize).product();
         let inferred = self.target_shape.contains(&-1);
-        if (inferred && (known == 0 || total % known != 0)) || (!inferred && known != total) {
+        if (inferred && (known == 0 || !total.is_multiple_of(known))) || (!inferred && known != total) {
             invalid_arg!(
                 "{name}: cannot reshape samples of shape {} ({total} values) to targetShape {:?}{}",
                 fmt_pattern(input_shape),
