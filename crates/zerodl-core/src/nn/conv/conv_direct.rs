@@ -47,7 +47,7 @@ impl ConvProblem<'_> {
                     let q = p0 + o.min(count - 1);
                     *b = (q / w.output) * h.stride * wp + (q % w.output) * w.stride;
                 }
-                direct_tiles(level, input, &offsets, bases, &packed[g], fblocks, res, |fb, res| {
+                let store = |fb: usize, res: &[f32]| {
                     for lane in 0..direct_conv::BLOCK.min(fg - fb * direct_conv::BLOCK) {
                         let f = fb * direct_conv::BLOCK + lane;
                         let b = bias.map_or(0.0, |b| b[g * fg + f]);
@@ -57,7 +57,10 @@ impl ConvProblem<'_> {
                             unsafe { *out_ptr.at(first_row + f * plane + p0 + o) = res[o * direct_conv::BLOCK + lane] + b };
                         }
                     }
-                });
+                };
+                // SAFETY: offsets and bases stay inside the (padded) group input by the window's
+                // geometry; `packed[g]` holds fblocks blocks, `res` two tiles.
+                unsafe { direct_tiles(level, input, &offsets, bases, &packed[g], fblocks, res, store) };
             }
             for f in 0..fg {
                 // SAFETY: as above.
@@ -118,10 +121,13 @@ impl ConvProblem<'_> {
                         }
                         // The forward tile with taps and positions swapped: the sum runs over
                         // the positions, dz^T playing the weights.
-                        direct_tiles(level, input, &positions, bases, dzt, fblocks, res, |fb, res| {
+                        let add = |fb: usize, res: &[f32]| {
                             let dst = &mut partial[((g * fblocks + fb) * rows + t0) * direct_conv::BLOCK..][..count * direct_conv::BLOCK];
                             simd::binary_inplace(BinaryOp::Add, dst, &res[..count * direct_conv::BLOCK]);
-                        });
+                        };
+                        // SAFETY: position + tap offsets stay inside the (padded) input, as in
+                        // forward; dzt holds fblocks blocks, `res` two tiles.
+                        unsafe { direct_tiles(level, input, &positions, bases, dzt, fblocks, res, add) };
                     }
                 }
             }
@@ -164,13 +170,16 @@ fn positions_per_tile(level: Level, fblocks: usize) -> usize {
 /// Runs the direct tiles of every block of 16 filters (`weights`: `fblocks` blocks of
 /// `offsets.len()` vectors) at `bases`, two blocks at a time where the pair tile is used
 /// (`bases.len()` says which), handing each block's results (`[position][16]`) to `emit`.
+///
+/// # Safety
+/// Every `offsets[k] + bases[o]` is inside `input`; `weights` holds `fblocks` blocks; `res`
+/// holds two tiles of results; `level` is available.
 #[allow(clippy::too_many_arguments)]
-fn direct_tiles(level: Level, input: &[f32], offsets: &[usize], bases: &[usize], weights: &[f32], fblocks: usize, res: &mut [f32], mut emit: impl FnMut(usize, &[f32])) {
+unsafe fn direct_tiles(level: Level, input: &[f32], offsets: &[usize], bases: &[usize], weights: &[f32], fblocks: usize, res: &mut [f32], mut emit: impl FnMut(usize, &[f32])) {
     let per = offsets.len() * direct_conv::BLOCK;
     let n = bases.len();
     let block = |fb: usize| &weights[fb * per..][..per];
-    // SAFETY (both arms): the callers' offsets + bases stay inside `input` (the window's
-    // geometry), `weights` holds `fblocks` blocks and `res` two tiles of results.
+    // SAFETY (both arms): this function's contract.
     if direct_conv::pair_positions(level) == Some(n) {
         for fb in (0..fblocks).step_by(2) {
             let second = (fb + 1).min(fblocks - 1);
