@@ -14,6 +14,7 @@ pub mod gemv;
 pub mod lstm_tiles;
 pub mod packed_gemm;
 pub mod pool;
+pub mod row_conv;
 pub mod simd;
 pub mod transpose;
 

@@ -68,20 +68,20 @@ impl ConvProblem<'_> {
     /// layer's shape suits it (`conv_direct.rs`), else by patches packed into GEMM panels
     /// (`conv_packed.rs`).
     pub fn forward(&self, x: &[f32], bias: Option<&[f32]>, activation: Activation, out: &mut [f32]) {
-        if self.direct() {
-            self.forward_direct(x, bias, activation, out)
-        } else {
-            self.forward_packed(x, bias, activation, out)
+        match self.method() {
+            Method::Direct => self.forward_direct(x, bias, activation, out),
+            Method::Rows => self.forward_rows(x, bias, activation, out),
+            Method::Packed => self.forward_packed(x, bias, activation, out),
         }
     }
 
     /// Adds dE/dweight into `dweight` (and dE/dbias into `dbias`) and, when given, writes
     /// dE/dx into `dx` (batch, channels, h, w), from `dz` = dE/d(pre-activation output).
     ///
-    /// At stride 1, with 16 or more input channels per group, the input gradient is the
-    /// transposed convolution (dz padded, the kernels rotated and their channels swapped), run
-    /// by `forward`'s direct kernel; 16 filters or more per group take the direct weight
-    /// gradient. What is left goes through patch tiles and the GEMM.
+    /// The weight gradient goes the forward pass's way (direct, rows or GEMM tiles). At stride
+    /// 1, with 16 or more input channels per group, the input gradient is the transposed
+    /// convolution (dz padded, the kernels rotated and their channels swapped), run by
+    /// `forward`'s direct kernel; else patch gradients from the GEMM, scattered back.
     pub fn backward(&self, x: &[f32], dz: &[f32], dweight: &mut [f32], dbias: Option<&mut [f32]>, dx: Option<&mut [f32]>) {
         let plane = self.window.output_plane();
         if let Some(db) = dbias {
@@ -97,27 +97,33 @@ impl ConvProblem<'_> {
         // than the few products per patch value (LeNet's second layer: 6.1 ms against 2.1 ms
         // for the whole backward pass at batch 64 on one thread).
         let transposed = if self.group_channels() >= direct_conv::BLOCK && self.group_filters() * self.window.taps() >= DIRECT_MIN_TAPS && direct_allowed() { self.transposed_window() } else { None };
-        if let (Some(dx), Some(window)) = (dx.as_deref_mut(), transposed) {
+        if let (Some(window), true) = (transposed, dx.is_some()) {
             let weight = self.transposed_weight();
             let t = ConvProblem { window: &window, batch: self.batch, channels: self.filters, filters: self.channels, groups: self.groups, weight: &weight };
-            t.forward(dz, None, Activation::Identity, dx);
-            return self.weight_grad(x, dz, dweight);
+            t.forward(dz, None, Activation::Identity, dx.take().expect("checked"));
         }
-        if self.direct() {
-            self.weight_grad_direct(x, dz, dweight);
-            if dx.is_some() {
-                self.backward_gemm(x, dz, None, dx);
-            }
-        } else {
-            self.backward_gemm(x, dz, Some(dweight), dx);
+        match self.method() {
+            Method::Direct => self.weight_grad_direct(x, dz, dweight),
+            Method::Rows => self.weight_grad_rows(x, dz, dweight),
+            Method::Packed => return self.backward_gemm(x, dz, Some(dweight), dx),
+        }
+        if dx.is_some() {
+            self.backward_gemm(x, dz, None, dx);
         }
     }
 
-    fn weight_grad(&self, x: &[f32], dz: &[f32], dweight: &mut [f32]) {
-        if self.direct() {
-            self.weight_grad_direct(x, dz, dweight)
+    /// Which kernel runs this layer (docs/conv.md): direct where the groups' filters fill the
+    /// vectors, along rows for few filters at stride 1, packed patches and GEMMs otherwise.
+    fn method(&self) -> Method {
+        let Window { h, w } = *self.window;
+        if !direct_allowed() {
+            Method::Packed
+        } else if self.direct() {
+            Method::Direct
+        } else if self.group_filters() < direct_conv::BLOCK && h.stride == 1 && w.stride == 1 {
+            Method::Rows
         } else {
-            self.backward_gemm(x, dz, Some(dweight), None)
+            Method::Packed
         }
     }
 
@@ -173,8 +179,16 @@ pub(super) fn pad_into<'b>(xpad: &'b mut [f32], source: &[f32], channels: usize,
     xpad
 }
 
-/// `ZERODL_CONV=packed` turns the direct kernel off (every layer through packed patches and the
-/// GEMM), to measure one method against the other (docs/conv.md). Read once.
+/// The kernel a layer's passes run (see `ConvProblem::method`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Method {
+    Direct,
+    Rows,
+    Packed,
+}
+
+/// `ZERODL_CONV=packed` turns the direct and row kernels off (every layer through packed
+/// patches and the GEMM), to measure one method against the other (docs/conv.md). Read once.
 fn direct_allowed() -> bool {
     static ALLOWED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
     *ALLOWED.get_or_init(|| !std::env::var("ZERODL_CONV").is_ok_and(|v| v.eq_ignore_ascii_case("packed")))

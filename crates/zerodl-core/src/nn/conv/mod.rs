@@ -9,6 +9,7 @@ pub mod conv_config;
 mod conv_direct;
 pub mod conv_layer;
 mod conv_packed;
+mod conv_rows;
 pub mod geometry;
 pub mod global_pool;
 pub mod layout;
