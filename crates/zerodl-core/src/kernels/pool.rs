@@ -15,7 +15,7 @@ pub enum Reduce {
 /// in padding, which the layers' geometry checks refuse).
 pub fn pool_plane(window: &Window, reduce: Reduce, src: &[f32], dst: &mut [f32], argmax: Option<&mut [u32]>) {
     let Window { h, w } = *window;
-    let unpadded = h.pad_before + h.pad_after + w.pad_before + w.pad_after == 0;
+    let unpadded = !window.pads();
     if unpadded && h.kernel == 2 && w.kernel == 2 && h.stride == 2 && w.stride == 2 {
         return two_by_two(w.input, h.output, w.output, reduce, src, dst, argmax);
     }

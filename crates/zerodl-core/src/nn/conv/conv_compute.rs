@@ -56,6 +56,14 @@ impl ConvProblem<'_> {
         self.group_filters() >= direct_conv::BLOCK && self.rows() >= DIRECT_MIN_TAPS && direct_allowed()
     }
 
+    /// Blocks of whole samples for the passes that sum over the batch (weight gradients): one
+    /// on a single thread, else up to four per thread; (blocks, samples per block).
+    pub(super) fn sample_blocks(&self) -> (usize, usize) {
+        let blocks = if self.helpers() == 0 { 1 } else { self.batch.min(4 * parallel::num_threads()) };
+        let per_block = self.batch.div_ceil(blocks);
+        (self.batch.div_ceil(per_block), per_block)
+    }
+
     pub(super) fn multiply_adds(&self) -> usize {
         self.batch * self.window.output_plane() * self.rows() * self.filters
     }
@@ -168,8 +176,9 @@ impl ConvProblem<'_> {
 
 /// `source` (channels x h x w) copied into the middle of `xpad` (channels x hp x wp), whose
 /// border stays zero (it is never written).
-pub(super) fn pad_into<'b>(xpad: &'b mut [f32], source: &[f32], channels: usize, window: &Window, hp: usize, wp: usize) -> &'b [f32] {
+pub(super) fn pad_into<'b>(xpad: &'b mut [f32], source: &[f32], channels: usize, window: &Window) -> &'b [f32] {
     let Window { h, w } = *window;
+    let (hp, wp) = window.padded_input();
     for c in 0..channels {
         for y in 0..h.input {
             let at = (c * hp + y + h.pad_before) * wp + w.pad_before;

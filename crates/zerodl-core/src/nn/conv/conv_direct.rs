@@ -20,8 +20,7 @@ impl ConvProblem<'_> {
         let plane = self.window.output_plane();
         let (rows, fg, groups, cg) = (self.rows(), self.group_filters(), self.groups, self.group_channels());
         assert!(out.len() >= self.batch * self.filters * plane, "conv: output too small");
-        let padded = h.pad_before + h.pad_after + w.pad_before + w.pad_after > 0;
-        let (hp, wp) = (h.input + h.pad_before + h.pad_after, w.input + w.pad_before + w.pad_after);
+        let (padded, (hp, wp)) = (self.window.pads(), self.window.padded_input());
         // Tap k = (channel, ki, kj) reads the (padded) group input at offsets[k] + base(position).
         let offsets = self.tap_offsets(hp, wp);
         let packed: Vec<Vec<f32>> = (0..groups).map(|g| direct_conv::pack_weights(&self.weight[g * fg * rows..][..fg * rows], fg, rows)).collect();
@@ -38,7 +37,7 @@ impl ConvProblem<'_> {
         parallel::team::for_each_block_with(self.helpers(), self.batch * groups * chunks, scratch, |(xpad, bases, res), block| {
             let (n, g, chunk) = (block / (groups * chunks), block / chunks % groups, block % chunks);
             let source = &x[(n * self.channels + g * cg) * in_plane..][..cg * in_plane];
-            let input: &[f32] = if padded { pad_into(xpad, source, cg, self.window, hp, wp) } else { source };
+            let input: &[f32] = if padded { pad_into(xpad, source, cg, self.window) } else { source };
             let (start, end) = (chunk * per_chunk, ((chunk + 1) * per_chunk).min(plane));
             let first_row = (n * self.filters + g * fg) * plane;
             for p0 in (start..end).step_by(tile) {
@@ -76,16 +75,13 @@ impl ConvProblem<'_> {
         let Window { h, w } = *self.window;
         let plane = self.window.output_plane();
         let (rows, fg, groups, cg) = (self.rows(), self.group_filters(), self.groups, self.group_channels());
-        let padded = h.pad_before + h.pad_after + w.pad_before + w.pad_after > 0;
-        let (hp, wp) = (h.input + h.pad_before + h.pad_after, w.input + w.pad_before + w.pad_after);
+        let (padded, (hp, wp)) = (self.window.pads(), self.window.padded_input());
         let taps = self.tap_offsets(hp, wp);
         let positions: Vec<usize> = (0..plane).map(|q| (q / w.output) * h.stride * wp + (q % w.output) * w.stride).collect();
         let fblocks = fg.div_ceil(direct_conv::BLOCK);
         let level = simd::level();
         let tile = positions_per_tile(level, fblocks);
-        let blocks = if self.helpers() == 0 { 1 } else { self.batch.min(4 * parallel::num_threads()) };
-        let per_block = self.batch.div_ceil(blocks);
-        let blocks = self.batch.div_ceil(per_block);
+        let (blocks, per_block) = self.sample_blocks();
         let plen = groups * fblocks * rows * direct_conv::BLOCK;
         let mut partials = vec![0.0f32; blocks * plen];
         let partial_ptr = CPtr(partials.as_mut_ptr());
@@ -97,7 +93,7 @@ impl ConvProblem<'_> {
             for n in b * per_block..((b + 1) * per_block).min(self.batch) {
                 for g in 0..groups {
                     let source = &x[(n * self.channels + g * cg) * in_plane..][..cg * in_plane];
-                    let input: &[f32] = if padded { pad_into(xpad, source, cg, self.window, hp, wp) } else { source };
+                    let input: &[f32] = if padded { pad_into(xpad, source, cg, self.window) } else { source };
                     for fb in 0..fblocks {
                         let lanes = direct_conv::BLOCK.min(fg - fb * direct_conv::BLOCK);
                         // dz of these filters as positions x 16 (a transpose of 16 planes).

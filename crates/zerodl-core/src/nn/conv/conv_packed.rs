@@ -37,8 +37,7 @@ impl ConvProblem<'_> {
         // A padded layer packs from a zero-padded copy of the sample's group: every patch row is
         // then one run of copies, with no zero-filling between (small images' rows are short).
         let Window { h, w } = *self.window;
-        let padded = h.pad_before + h.pad_after + w.pad_before + w.pad_after > 0;
-        let (hp, wp) = (h.input + h.pad_before + h.pad_after, w.input + w.pad_before + w.pad_after);
+        let (padded, (hp, wp)) = (self.window.pads(), self.window.padded_input());
         let unpadded = Window {
             h: Axis { input: hp, pad_before: 0, pad_after: 0, ..h },
             w: Axis { input: wp, pad_before: 0, pad_after: 0, ..w },
@@ -55,7 +54,7 @@ impl ConvProblem<'_> {
             let len = ((chunk + 1) * per_chunk * PANEL).min(plane) - start;
             let (packer, source, first_column) = if padded {
                 let source = &x[(n * self.channels + g * cg) * in_plane..][..cg * in_plane];
-                (&from_copy, pad_into(xpad, source, cg, self.window, hp, wp), start)
+                (&from_copy, pad_into(xpad, source, cg, self.window), start)
             } else {
                 (&packers[g], x, n * plane + start)
             };
@@ -94,9 +93,7 @@ impl ConvProblem<'_> {
         }
         let want_dw = dweight.is_some();
         // Blocks of whole samples: each writes only its samples' input gradient.
-        let blocks = if self.helpers() == 0 { 1 } else { self.batch.min(4 * parallel::num_threads()) };
-        let per_block = self.batch.div_ceil(blocks);
-        let blocks = self.batch.div_ceil(per_block);
+        let (blocks, per_block) = self.sample_blocks();
         let wlen = self.filters * rows;
         let mut partials = vec![0.0f32; blocks * wlen];
         let partial_ptr = CPtr(partials.as_mut_ptr());

@@ -17,14 +17,8 @@ use crate::parallel;
 impl ConvProblem<'_> {
     /// (padded height, padded width, wide run length) of this stride-1 layer.
     fn wide_geometry(&self) -> (usize, usize, usize) {
-        let Window { h, w } = *self.window;
-        let (hp, wp) = (h.input + h.pad_before + h.pad_after, w.input + w.pad_before + w.pad_after);
-        (hp, wp, (h.output - 1) * wp + w.output)
-    }
-
-    fn padded(&self) -> bool {
-        let Window { h, w } = *self.window;
-        h.pad_before + h.pad_after + w.pad_before + w.pad_after > 0
+        let (hp, wp) = self.window.padded_input();
+        (hp, wp, (self.window.h.output - 1) * wp + self.window.w.output)
     }
 
     /// The forward pass along rows: blocks of (sample, group, filter), so one image keeps both
@@ -36,13 +30,13 @@ impl ConvProblem<'_> {
         assert!(out.len() >= self.batch * self.filters * plane, "conv: output too small");
         let (hp, wp, run) = self.wide_geometry();
         let offsets = self.tap_offsets(hp, wp);
-        let (padded, in_plane, level) = (self.padded(), self.window.input_plane(), simd::level());
+        let (padded, in_plane, level) = (self.window.pads(), self.window.input_plane(), simd::level());
         let out_ptr = CPtr(out.as_mut_ptr());
         let scratch = || (vec![0.0f32; if padded { cg * hp * wp } else { 0 }], vec![0.0f32; run], Vec::with_capacity(rows));
         parallel::team::for_each_block_with(self.helpers(), self.batch * groups * fg, scratch, |(xpad, wide, taps), block| {
             let (n, g, f) = (block / (groups * fg), block / fg % groups, block % fg);
             let source = &x[(n * self.channels + g * cg) * in_plane..][..cg * in_plane];
-            let input: &[f32] = if padded { pad_into(xpad, source, cg, self.window, hp, wp) } else { source };
+            let input: &[f32] = if padded { pad_into(xpad, source, cg, self.window) } else { source };
             let filter = g * fg + f;
             taps.clear();
             taps.extend(offsets.iter().copied().zip(self.weight[filter * rows..][..rows].iter().copied()));
@@ -69,10 +63,8 @@ impl ConvProblem<'_> {
         let (rows, fg, groups, cg) = (self.rows(), self.group_filters(), self.groups, self.group_channels());
         let (hp, wp, run) = self.wide_geometry();
         let offsets = self.tap_offsets(hp, wp);
-        let (padded, in_plane, level) = (self.padded(), self.window.input_plane(), simd::level());
-        let blocks = if self.helpers() == 0 { 1 } else { self.batch.min(4 * parallel::num_threads()) };
-        let per_block = self.batch.div_ceil(blocks);
-        let blocks = self.batch.div_ceil(per_block);
+        let (padded, in_plane, level) = (self.window.pads(), self.window.input_plane(), simd::level());
+        let (blocks, per_block) = self.sample_blocks();
         let plen = self.filters * rows;
         let mut partials = vec![0.0f32; blocks * plen];
         let partial_ptr = CPtr(partials.as_mut_ptr());
@@ -83,7 +75,7 @@ impl ConvProblem<'_> {
             for n in b * per_block..((b + 1) * per_block).min(self.batch) {
                 for g in 0..groups {
                     let source = &x[(n * self.channels + g * cg) * in_plane..][..cg * in_plane];
-                    let input: &[f32] = if padded { pad_into(xpad, source, cg, self.window, hp, wp) } else { source };
+                    let input: &[f32] = if padded { pad_into(xpad, source, cg, self.window) } else { source };
                     for f in 0..fg {
                         let filter = g * fg + f;
                         let d = &dz[(n * self.filters + filter) * plane..][..plane];

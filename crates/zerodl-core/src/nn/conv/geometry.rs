@@ -239,6 +239,16 @@ impl Window {
     pub fn output_plane(&self) -> usize {
         self.h.output * self.w.output
     }
+
+    /// Whether the window pads the input on any side.
+    pub fn pads(&self) -> bool {
+        self.h.pad_before + self.h.pad_after + self.w.pad_before + self.w.pad_after > 0
+    }
+
+    /// The padded input's (height, width).
+    pub fn padded_input(&self) -> (usize, usize) {
+        (self.h.input + self.h.pad_before + self.h.pad_after, self.w.input + self.w.pad_before + self.w.pad_after)
+    }
 }
 
 /// Per-axis paddings from a layer's padding option.
