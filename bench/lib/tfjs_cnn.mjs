@@ -6,6 +6,7 @@
 // [out, in, kh, kw] -> [kh, kw, in, out], dense kernels transposed, and the first dense layer
 // after flatten with its inputs reordered from CHW to HWC (what tfjs's flatten of NHWC gives).
 import { cnnParams, cnnShapes } from './cnn.mjs';
+import { seededParams, uniformF32 } from './data.mjs';
 
 /** tfjs's padding name for a symmetric numeric padding of a stride-1 conv. */
 function tfPadding(l) {
@@ -89,3 +90,15 @@ export function tfjsCnn(tf, arch, w) {
   });
   return model;
 }
+
+/**
+ * A case's model (its seeded weights in tfjs's layouts) and its seeded input batch, the zerodl
+ * runner's values converted to NHWC once: { model, x, shape }.
+ */
+export function caseModelAndInput(tf, c) {
+  const [ch, h, w] = c.arch.inputShape;
+  const model = tfjsCnn(tf, c.arch, seededParams(c.params, c.weightsSeed));
+  const x = toNhwc(uniformF32(c.batch * ch * h * w, c.inputSeed), c.batch, c.arch.inputShape);
+  return { model, x, shape: [c.batch, h, w, ch] };
+}
+

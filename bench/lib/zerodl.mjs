@@ -18,3 +18,28 @@ export function loadZerodl() {
   if (process.env.ZERODL_ENTRY) meta.entry = ZERODL_ENTRY; // a non-default build is being measured
   return { zd, meta };
 }
+
+/** The implementation names and meta line of a predict-latency runner for `api`. */
+export function predictApi(api) {
+  const tensors = api === 'tensors';
+  return { impl: tensors ? 'zerodl-tensors' : 'zerodl', api: tensors ? 'tensor + predict + toFloat32Array' : 'predictValues' };
+}
+
+/**
+ * One predict call from Node as `api` does it, (x: Float32Array, shape) => Float32Array:
+ * `values` (the row named zerodl) is the serving call, model.predictValues(x, shape), one N-API
+ * crossing; `tensors` (zerodl-tensors) is the tensor API as a script would write it:
+ * zd.tensor, model.predict, toFloat32Array(), and both tensors disposed at once (a hot path
+ * frees them rather than leave native memory to the GC).
+ */
+export function predictCall(zd, model, api) {
+  if (api !== 'tensors') return (x, shape) => model.predictValues(x, shape);
+  return (x, shape) => {
+    const input = zd.tensor(x, shape);
+    const output = model.predict(input);
+    const y = output.toFloat32Array();
+    input.dispose();
+    output.dispose();
+    return y;
+  };
+}

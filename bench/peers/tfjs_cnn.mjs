@@ -6,9 +6,9 @@
 // `await model.trainOnBatch(xs, ys)`, as in W2. The wasm backend has no Conv2DBackpropFilter
 // kernel (tfjs 4.22), so there the first step fails and the case records tfjs's error.
 import { readPlan, timeTrainSteps, emit, runCases } from '../lib/timing.mjs';
-import { labelsF32, seededParams, uniformF32 } from '../lib/data.mjs';
+import { labelsF32 } from '../lib/data.mjs';
 import { loadTfjs, backendArg } from '../lib/tfjs.mjs';
-import { tfjsCnn, toNhwc } from '../lib/tfjs_cnn.mjs';
+import { caseModelAndInput } from '../lib/tfjs_cnn.mjs';
 
 const backend = backendArg('tfjs_cnn.mjs');
 const plan = readPlan(process.argv[3]);
@@ -16,11 +16,10 @@ const { tf, meta } = await loadTfjs(backend);
 emit({ meta });
 
 await runCases(plan, meta.impl, async (c) => {
-  const [ch, h, w] = c.arch.inputShape;
-  const model = tfjsCnn(tf, c.arch, seededParams(c.params, c.weightsSeed));
-  model.compile({ optimizer: tf.train.sgd(c.learningRate), loss: 'sparseCategoricalCrossentropy' });
   // Same values as the zerodl runner's (lib/data.mjs), NCHW -> NHWC.
-  const xs = tf.tensor4d(toNhwc(uniformF32(c.batch * ch * h * w, c.inputSeed), c.batch, c.arch.inputShape), [c.batch, h, w, ch]);
+  const { model, x, shape } = caseModelAndInput(tf, c);
+  model.compile({ optimizer: tf.train.sgd(c.learningRate), loss: 'sparseCategoricalCrossentropy' });
+  const xs = tf.tensor4d(x, shape);
   const ys = tf.tensor1d(labelsF32(c.batch, c.classes, c.labelsSeed));
   try {
     return await timeTrainSteps(async () => await model.trainOnBatch(xs, ys), plan.policy);

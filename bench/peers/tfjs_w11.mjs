@@ -4,9 +4,8 @@
 // converted to tfjs's layouts; the case's input is converted to NHWC once, untimed. One call:
 // tf.tensor4d(Float32Array), model.predict, dataSync(), dispose of both tensors.
 import { readPlan, emit, runCases, timePredict } from '../lib/timing.mjs';
-import { seededParams, uniformF32 } from '../lib/data.mjs';
 import { loadTfjs, backendArg } from '../lib/tfjs.mjs';
-import { tfjsCnn, toNhwc } from '../lib/tfjs_cnn.mjs';
+import { caseModelAndInput } from '../lib/tfjs_cnn.mjs';
 
 const backend = backendArg('tfjs_w11.mjs');
 const plan = readPlan(process.argv[3]);
@@ -14,12 +13,10 @@ const { tf, meta } = await loadTfjs(backend);
 emit({ meta });
 
 await runCases(plan, meta.impl, async (c) => {
-  const [ch, h, w] = c.arch.inputShape;
-  const model = tfjsCnn(tf, c.arch, seededParams(c.params, c.weightsSeed));
-  const x = toNhwc(uniformF32(c.batch * ch * h * w, c.inputSeed), c.batch, c.arch.inputShape);
+  const { model, x, shape } = caseModelAndInput(tf, c);
   try {
     return await timePredict(() => {
-      const xs = tf.tensor4d(x, [c.batch, h, w, ch]);
+      const xs = tf.tensor4d(x, shape);
       const ys = model.predict(xs);
       const y = ys.dataSync();
       xs.dispose();
